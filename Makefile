@@ -1,0 +1,30 @@
+# Two commands for a newcomer: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint messages clean-venv
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+locale/zh_Hans/LC_MESSAGES/django.mo: $(STAMP) $(wildcard locale/*/LC_MESSAGES/django.po)
+	$(PY) -m tuidang.core.compilemessages
+
+run: $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
+	$(PY) -m tuidang.localkeys
+	$(PY) manage.py runservice
+
+test: $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# Re-extract the message catalogues after changing user-facing text.
+messages: $(STAMP)
+	$(PY) manage.py makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en

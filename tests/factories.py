@@ -1,0 +1,38 @@
+"""Building declarations through the real form posts."""
+
+from django.test import Client
+
+
+def person_fields(index: int, name: str, orgs=("party",), **extra) -> dict:
+    data = {f"persons-{index}-display_name": name, f"persons-{index}-organizations": list(orgs)}
+    for key, value in extra.items():
+        data[f"persons-{index}-{key}"] = value
+    return data
+
+
+def declaration_post(*persons: dict, **fields) -> dict:
+    data = {
+        "persons-TOTAL_FORMS": str(len(persons)),
+        "persons-INITIAL_FORMS": "0",
+        "persons-MIN_NUM_FORMS": "1",
+        "persons-MAX_NUM_FORMS": "50",
+        "submit": "1",
+        "statement_title": "",
+        "statement_text": "",
+    }
+    for person in persons:
+        data.update(person)
+    data.update(fields)
+    return data
+
+
+def declare(client: Client, *names: str, lang: str = "en", **fields):
+    """Post the public form for the given names (each quitting the Party)."""
+    persons = [person_fields(i, name) for i, name in enumerate(names)]
+    return client.post(f"/{lang}/declare/", declaration_post(*persons, **fields))
+
+
+def receipt_code(response) -> str:
+    html = response.content.decode()
+    start = html.index('id="receipt-code">') + len('id="receipt-code">')
+    return html[start : html.index("<", start)].strip()

@@ -1,0 +1,1 @@
+"""tuidang: a registry of declarations of withdrawal with a verifiable public log."""

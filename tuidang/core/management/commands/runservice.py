@@ -1,0 +1,65 @@
+"""Run the whole service in the foreground: web server, sequencer and task worker.
+
+Ctrl-C (or SIGTERM) stops all three cleanly; if one of them dies, the others are
+stopped too, so a half-running service never looks healthy.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, then run the web server, the sequencer and the background worker."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args, port: int, host: str, workers: int, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("tlog_keygen", if_missing=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        manage = [sys.executable, "-m", "django"]
+        children = {
+            "web": [
+                sys.executable, "-m", "gunicorn", "tuidang.wsgi",
+                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
+                "--worker-class", "gthread", "--graceful-timeout", "5",
+                "--error-logfile", "-", "--log-level", "warning",
+            ],
+            "sequencer": [*manage, "sequencer"],
+            "worker": [*manage, "db_worker", "--interval", "1"],
+        }
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "tuidang.settings")}
+        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in children.items()}  # noqa: S603
+        self.stdout.write(f"tuidang is running at http://{host}:{port}/ (Ctrl-C stops it)")
+        stopping = False
+
+        def stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(p.poll() is None for p in procs.values()):
+            time.sleep(0.2)
+        for name, proc in procs.items():
+            if proc.poll() is None:
+                proc.terminate()
+            elif not stopping:
+                self.stderr.write(f"{name} exited with {proc.returncode}; stopping the others")
+        deadline = time.monotonic() + 10
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.stdout.write("tuidang stopped")

@@ -1,0 +1,60 @@
+"""Helpers submit for people who asked them, and see their own submissions."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tuidang.helpers.access import access_helper
+from tuidang.registry import actions
+from tuidang.registry.declaring import handle_declaration_form
+from tuidang.registry.forms import HelperSubmissionForm
+from tuidang.registry.models import Declaration, Status
+
+PAGE_SIZE = 50
+
+
+@never_cache
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    helper = access_helper(request.user)
+    mine = Declaration.objects.filter(helper=helper)
+    counted = Q(status=Status.ACCEPTED)
+    summary = mine.aggregate(
+        declarations=Count("id"),
+        persons=Sum("person_count", default=0),
+        counted_persons=Sum("person_count", filter=counted, default=0),
+        held=Count("id", filter=Q(status=Status.HELD)),
+    )
+    before = request.GET.get("before", "")
+    page = mine.filter(id__lt=int(before)) if before.isdigit() else mine
+    rows = list(page.order_by("-id").prefetch_related("persons")[: PAGE_SIZE + 1])
+    context = {
+        "summary": summary,
+        "declarations": rows[:PAGE_SIZE],
+        "next_before": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+    }
+    return render(request, "helpers/home.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    helper = access_helper(request.user)
+
+    def submit(persons, data) -> actions.Submitted:
+        return actions.submit_declaration(
+            persons,
+            channel=data["channel"],
+            helper=helper,
+            statement_title=data["statement_title"],
+            statement_text=data["statement_text"],
+        )
+
+    return handle_declaration_form(
+        request, HelperSubmissionForm, "helpers/declare.html", submit
+    )

@@ -1,0 +1,32 @@
+"""Create the local secrets `make run` needs on first start (var/secret_key, var/receipt.key).
+
+Runs before Django starts, since the settings refuse to load without them.
+Production deployments provide their own (docs/deploy.md).
+"""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+
+def ensure(path: Path) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    print(f"created {path}", file=sys.stderr)
+
+
+def main() -> None:
+    var = Path(os.environ.get("TUIDANG_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    if not os.environ.get("SECRET_KEY") and not os.environ.get("SECRET_KEY_FILE"):
+        ensure(var / "secret_key")
+    if not os.environ.get("RECEIPT_KEY") and not os.environ.get("RECEIPT_KEY_FILE"):
+        ensure(var / "receipt.key")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Moderators' decisions: each one changes a declaration and records itself, atomically."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tuidang.moderation.models import Decision
+from tuidang.registry import actions as registry_actions
+from tuidang.registry.models import Declaration, Revocation, StatementStatus, Status
+
+Action = Decision.Action
+
+
+class DecisionError(ValueError):
+    """The decision does not apply to the declaration in its current state."""
+
+
+def _apply(declaration: Declaration, action: str) -> None:
+    if action in (Action.ACCEPT, Action.REJECT):
+        if declaration.status != Status.HELD:
+            raise DecisionError(_("Only a held declaration can be accepted or rejected."))
+        declaration.status = Status.ACCEPTED if action == Action.ACCEPT else Status.REJECTED
+        if action == Action.REJECT and declaration.statement_status == StatementStatus.PENDING:
+            declaration.statement_status = StatementStatus.REJECTED
+        declaration.save(update_fields=["status", "statement_status"])
+    elif action in (Action.APPROVE_STATEMENT, Action.REJECT_STATEMENT):
+        if declaration.statement_status != StatementStatus.PENDING:
+            raise DecisionError(_("This statement is not waiting for review."))
+        declaration.statement_status = (
+            StatementStatus.APPROVED if action == Action.APPROVE_STATEMENT
+            else StatementStatus.REJECTED
+        )
+        declaration.save(update_fields=["statement_status"])
+    elif action == Action.REVOKE:
+        if declaration.status != Status.ACCEPTED:
+            raise DecisionError(_("Only an accepted declaration can be revoked."))
+        registry_actions.revoke_declaration(declaration, Revocation.Reason.MODERATOR)
+    else:
+        raise DecisionError(_("Unknown decision."))
+
+
+def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason: str) -> Decision:
+    """Apply one decision with its reason, and record who took it."""
+    reason = reason.strip()
+    if not reason:
+        raise DecisionError(_("Give a reason for the decision."))
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        _apply(declaration, action)
+        return Decision.objects.create(
+            moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
+        )

@@ -1,0 +1,117 @@
+"""The back office: queues of held declarations and statements, decisions, audit trail."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from tuidang.helpers.access import access_moderator
+from tuidang.moderation import actions
+from tuidang.moderation.forms import DecisionForm
+from tuidang.moderation.models import Decision
+from tuidang.registry.models import Declaration, StatementStatus, Status
+
+QUEUE_SIZE = 100
+
+
+def _queue(request: HttpRequest, queryset, template: str) -> HttpResponse:
+    access_moderator(request.user)
+    rows = list(queryset.order_by("id").prefetch_related("persons")[:QUEUE_SIZE])
+    return render(request, template, {"declarations": rows, "total": queryset.count()})
+
+
+@never_cache
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    access_moderator(request.user)
+    context = {
+        "held": Declaration.objects.filter(status=Status.HELD).count(),
+        "statements": Declaration.objects.filter(statement_status=StatementStatus.PENDING)
+        .exclude(status__in=[Status.REJECTED, Status.REVOKED]).count(),
+        "recent": Decision.objects.select_related("moderator")[:10],
+    }
+    return render(request, "moderation/dashboard.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def held_queue(request: HttpRequest) -> HttpResponse:
+    return _queue(request, Declaration.objects.filter(status=Status.HELD), "moderation/held.html")
+
+
+@never_cache
+@login_required
+@require_GET
+def statement_queue(request: HttpRequest) -> HttpResponse:
+    pending = Declaration.objects.filter(statement_status=StatementStatus.PENDING).exclude(
+        status__in=[Status.REJECTED, Status.REVOKED]
+    )
+    return _queue(request, pending, "moderation/statements.html")
+
+
+def access_declaration(request: HttpRequest, serial: int) -> Declaration:
+    access_moderator(request.user)
+    declaration = Declaration.objects.filter(pk=serial).first()
+    if declaration is None:
+        raise Http404("no such declaration")
+    return declaration
+
+
+def _declaration_page(
+    request: HttpRequest, found: Declaration, form: DecisionForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "declaration": found,
+        "persons": list(found.persons.all()),
+        "decisions": list(found.decisions.select_related("moderator")),
+        "form": form,
+    }
+    return render(request, "moderation/declaration.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def declaration(request: HttpRequest, serial: int) -> HttpResponse:
+    return _declaration_page(request, access_declaration(request, serial), DecisionForm())
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, serial: int) -> HttpResponse:
+    found = access_declaration(request, serial)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.decide(
+                request.user, found.pk, form.cleaned_data["action"], form.cleaned_data["reason"]
+            )
+        except actions.DecisionError as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        found.refresh_from_db()
+        return _declaration_page(request, found, form, status=400)
+    messages.success(request, _("Decision recorded."))
+    return redirect("moderation:declaration", serial=found.pk)
+
+
+@never_cache
+@login_required
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    access_moderator(request.user)
+    before = request.GET.get("before", "")
+    decisions = Decision.objects.select_related("moderator")
+    if before.isdigit():
+        decisions = decisions.filter(id__lt=int(before))
+    rows = list(decisions[:101])
+    return render(
+        request,
+        "moderation/audit.html",
+        {"decisions": rows[:100], "next_before": rows[99].id if len(rows) > 100 else None},
+    )

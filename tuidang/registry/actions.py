@@ -1,0 +1,120 @@
+"""Every change to declarations goes through a function here, in one transaction."""
+
+import os
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from tuidang.registry import dates, identity, receipts
+from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
+from tuidang.registry.models import Declaration, Person, Revocation, StatementStatus, Status
+
+
+@dataclass(frozen=True)
+class PersonData:
+    display_name: str
+    organizations: tuple[str, ...]
+    is_real_name: bool = False
+    region: str = ""
+    country: str = ""
+    sector: str = ""
+
+    @classmethod
+    def from_form(cls, data: dict) -> "PersonData":
+        return cls(
+            display_name=data["display_name"],
+            organizations=tuple(o for o in ORGANIZATIONS if o in data["organizations"]),
+            is_real_name=data.get("is_real_name", False),
+            region=data.get("region", ""),
+            country=data.get("country", "") if data.get("region") == Region.OVERSEAS else "",
+            sector=data.get("sector", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    declaration: Declaration
+    receipt_code: str
+
+
+def submit_declaration(
+    persons: list[PersonData],
+    *,
+    channel: str = Channel.SELF,
+    helper: AbstractBaseUser | None = None,
+    statement_title: str = "",
+    statement_text: str = "",
+) -> Submitted:
+    """Store a validated declaration as `received`; the sequencer screens and counts it.
+
+    The receipt code is returned only after the transaction has committed, so a code
+    shown to a declarant always refers to a durable declaration.
+    """
+    if not persons:
+        raise ValueError("a declaration covers at least one person")
+    code = receipts.new_code()
+    with transaction.atomic():
+        declaration = Declaration.objects.create(
+            channel=channel,
+            helper=helper,
+            received_on=dates.today(),
+            receipt_hash=receipts.code_hash(code),
+            persons_digest=identity.persons_digest(
+                (p.display_name, p.organizations) for p in persons
+            ),
+            person_count=len(persons),
+            party_count=sum("party" in p.organizations for p in persons),
+            league_count=sum("league" in p.organizations for p in persons),
+            pioneers_count=sum("pioneers" in p.organizations for p in persons),
+            statement_title=statement_title,
+            statement_text=statement_text,
+            statement_status=StatementStatus.PENDING if statement_text else StatementStatus.NONE,
+            statement_salt=os.urandom(16),
+            private_salt=os.urandom(16),
+        )
+        Person.objects.bulk_create(
+            Person(
+                declaration=declaration,
+                position=position,
+                display_name=p.display_name,
+                is_real_name=p.is_real_name,
+                party="party" in p.organizations,
+                league="league" in p.organizations,
+                pioneers="pioneers" in p.organizations,
+                region=p.region,
+                country=p.country,
+                sector=p.sector,
+            )
+            for position, p in enumerate(persons)
+        )
+    return Submitted(declaration, code)
+
+
+def find_by_receipt(code: str) -> Declaration | None:
+    try:
+        digest = receipts.code_hash(code)
+    except ValueError:
+        return None
+    return Declaration.objects.filter(receipt_hash=digest).first()
+
+
+def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | None:
+    """Withdraw a declaration from the count. Call inside the caller's transaction.
+
+    A declaration already in the log gets a revocation entry; one not yet sequenced is
+    simply never counted.
+    """
+    locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if locked.status == Status.REVOKED:
+        raise ValueError("already revoked")
+    was_logged = locked.log_index is not None
+    locked.status = Status.REVOKED
+    locked.is_published = False
+    locked.save(update_fields=["status", "is_published"])
+    declaration.status, declaration.is_published = locked.status, False
+    if not was_logged:
+        return None
+    return Revocation.objects.create(
+        declaration=locked, reason=reason, decided_on=dates.today()
+    )

@@ -1,0 +1,75 @@
+"""The closed vocabularies of a declaration: organizations, regions, sectors, channels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+ORGANIZATIONS = ("party", "league", "pioneers")
+
+
+class Organization(models.TextChoices):
+    PARTY = "party", _("Chinese Communist Party (adults)")
+    LEAGUE = "league", _("Communist Youth League (ages 14–28)")
+    PIONEERS = "pioneers", _("Young Pioneers (children under 14)")
+
+
+class Channel(models.TextChoices):
+    SELF = "self", _("Declared by themselves")
+    IN_PERSON = "in-person", _("Through a helper, in person")
+    PHONE = "phone", _("Through a helper, by phone")
+    HOTLINE = "hotline", _("Through the hotline")
+    EMAIL = "email", _("Through a helper, by e-mail")
+    IMPORT = "import", _("Imported")
+
+
+HELPER_CHANNELS = [Channel.IN_PERSON, Channel.PHONE, Channel.HOTLINE, Channel.EMAIL]
+
+
+class Sector(models.TextChoices):
+    OFFICIAL = "official", _("Government official")
+    DIPLOMAT = "diplomat", _("Diplomat")
+    JUDICIARY = "judiciary", _("Judiciary or lawyer")
+    POLICE = "police", _("Police")
+    MILITARY = "military", _("Military")
+    TEACHER = "teacher", _("Teacher")
+    SOE = "soe", _("State-owned enterprise")
+    STUDENT = "student", _("Student")
+    OTHER = "other", pgettext_lazy("sector", "Other")
+
+
+class Region(models.TextChoices):
+    BEIJING = "beijing", _("Beijing")
+    TIANJIN = "tianjin", _("Tianjin")
+    HEBEI = "hebei", _("Hebei")
+    SHANXI = "shanxi", _("Shanxi")
+    INNER_MONGOLIA = "inner-mongolia", _("Inner Mongolia")
+    LIAONING = "liaoning", _("Liaoning")
+    JILIN = "jilin", _("Jilin")
+    HEILONGJIANG = "heilongjiang", _("Heilongjiang")
+    SHANGHAI = "shanghai", _("Shanghai")
+    JIANGSU = "jiangsu", _("Jiangsu")
+    ZHEJIANG = "zhejiang", _("Zhejiang")
+    ANHUI = "anhui", _("Anhui")
+    FUJIAN = "fujian", _("Fujian")
+    JIANGXI = "jiangxi", _("Jiangxi")
+    SHANDONG = "shandong", _("Shandong")
+    HENAN = "henan", _("Henan")
+    HUBEI = "hubei", _("Hubei")
+    HUNAN = "hunan", _("Hunan")
+    GUANGDONG = "guangdong", _("Guangdong")
+    GUANGXI = "guangxi", _("Guangxi")
+    HAINAN = "hainan", _("Hainan")
+    CHONGQING = "chongqing", _("Chongqing")
+    SICHUAN = "sichuan", _("Sichuan")
+    GUIZHOU = "guizhou", _("Guizhou")
+    YUNNAN = "yunnan", _("Yunnan")
+    TIBET = "tibet", _("Tibet")
+    SHAANXI = "shaanxi", _("Shaanxi")
+    GANSU = "gansu", _("Gansu")
+    QINGHAI = "qinghai", _("Qinghai")
+    NINGXIA = "ningxia", _("Ningxia")
+    XINJIANG = "xinjiang", _("Xinjiang")
+    HONG_KONG = "hong-kong", _("Hong Kong")
+    MACAU = "macau", _("Macau")
+    TAIWAN = "taiwan", _("Taiwan")
+    OVERSEAS = "overseas", _("Overseas")

@@ -1,0 +1,86 @@
+"""The counters every page reads: O(1) rows, written only by the sequencer.
+
+Keys: `persons`, `declarations`, `org:<organization>` (persons who quit it) and
+`channel:<channel>` (persons who came through it). Daily rows use China Standard Time.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from tuidang.registry import dates
+from tuidang.registry.models import DailyCount, Total
+
+ORG_KEYS = ("party", "league", "pioneers")
+
+
+def add_to_counters(
+    totals: Mapping[str, int], daily: Mapping[tuple[datetime.date, str], int]
+) -> None:
+    """Add signed deltas to the counters. Runs inside the sequencer's transaction."""
+    totals = {k: v for k, v in totals.items() if v}
+    daily = {k: v for k, v in daily.items() if v}
+    if totals:
+        current = dict(Total.objects.filter(key__in=totals).values_list("key", "value"))
+        Total.objects.bulk_create(
+            [Total(key=k, value=current.get(k, 0) + v) for k, v in totals.items()],
+            update_conflicts=True, unique_fields=["key"], update_fields=["value"],
+        )
+    if daily:
+        match = Q()
+        for day in {day for day, _ in daily}:
+            match |= Q(day=day, key__in=[k for d, k in daily if d == day])
+        current = {
+            (day, key): value
+            for day, key, value in DailyCount.objects.filter(match).values_list(
+                "day", "key", "value"
+            )
+        }
+        DailyCount.objects.bulk_create(
+            [
+                DailyCount(day=day, key=key, value=current.get((day, key), 0) + v)
+                for (day, key), v in daily.items()
+            ],
+            update_conflicts=True, unique_fields=["day", "key"], update_fields=["value"],
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    persons: int
+    declarations: int
+    by_organization: dict[str, int]
+    by_channel: dict[str, int]
+    today: int
+    yesterday: int
+    today_date: datetime.date
+    last_days: list[tuple[datetime.date, int]]
+
+
+def snapshot(days: int = 30) -> Snapshot:
+    """Totals, today, yesterday and the last `days` days, in two small queries."""
+    totals = dict(Total.objects.values_list("key", "value"))
+    today = dates.today()
+    first = today - datetime.timedelta(days=days - 1)
+    per_day = Counter(
+        dict(
+            DailyCount.objects.filter(key="persons", day__gte=first, day__lte=today)
+            .values_list("day", "value")
+        )
+    )
+    return Snapshot(
+        persons=totals.get("persons", 0),
+        declarations=totals.get("declarations", 0),
+        by_organization={k: totals.get(f"org:{k}", 0) for k in ORG_KEYS},
+        by_channel={
+            k.removeprefix("channel:"): v for k, v in totals.items() if k.startswith("channel:")
+        },
+        today=per_day[today],
+        yesterday=per_day[today - datetime.timedelta(days=1)],
+        today_date=today,
+        last_days=[(today - datetime.timedelta(days=i), per_day[today - datetime.timedelta(days=i)])
+                   for i in range(days)],
+    )

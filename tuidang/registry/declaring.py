@@ -1,0 +1,58 @@
+"""The declaration form flow shared by declarants and helpers.
+
+Without JavaScript, "add a person" is a submit button: the view renders the same
+form again with one more row, keeping what was typed and showing no errors yet.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tuidang.registry.actions import PersonData, Submitted
+from tuidang.registry.forms import PersonFormSet
+
+PREFIX = "persons"
+
+
+def _with_one_more_person(post) -> tuple[dict, bool]:
+    data = post.copy()
+    key = f"{PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "1"))
+    except ValueError:
+        total = 1
+    grown = min(max(total, 1) + 1, settings.MAX_PERSONS_PER_DECLARATION)
+    data[key] = str(grown)
+    return data, grown > total
+
+
+def handle_declaration_form(
+    request: HttpRequest,
+    form_class: type[Form],
+    template: str,
+    submit: Callable[[list[PersonData], dict], Submitted],
+    extra_context: dict | None = None,
+) -> HttpResponse:
+    context = dict(extra_context or {})
+    if request.method == "GET":
+        context.update(form=form_class(), formset=PersonFormSet(prefix=PREFIX))
+        return render(request, template, context)
+    if "add_person" in request.POST:
+        data, grown = _with_one_more_person(request.POST)
+        context.update(
+            form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
+            show_errors=False, focus_last=grown,
+        )
+        return render(request, template, context)
+    form = form_class(request.POST)
+    formset = PersonFormSet(request.POST, prefix=PREFIX)
+    if not (form.is_valid() & formset.is_valid()):  # "&": validate both, show all errors
+        context.update(form=form, formset=formset, show_errors=True)
+        return render(request, template, context, status=400)
+    persons = [PersonData.from_form(f.cleaned_data) for f in formset.forms if f.cleaned_data]
+    submitted = submit(persons, form.cleaned_data)
+    context.update(declaration=submitted.declaration, receipt_code=submitted.receipt_code)
+    return render(request, "registry/receipt_issued.html", context)

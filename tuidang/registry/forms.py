@@ -1,0 +1,120 @@
+"""The declaration form: a formset of persons plus an optional statement.
+
+It works without JavaScript: "add a person" is a submit button that renders the
+form again with one more row (see views.declare).
+"""
+
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from tuidang.registry.choices import HELPER_CHANNELS, Organization, Region, Sector
+
+
+def validate_plain_text(value: str) -> None:
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        raise ValidationError(_("Use letters, digits and punctuation only."), code="control")
+
+
+def _blank(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class PersonForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Name to display"), min_length=1, max_length=40,
+        help_text=_("A real name, an alias (化名) or a childhood name: all are equally valid."),
+        validators=[validate_plain_text],
+        error_messages={"required": _("Enter a name to display, an alias is fine.")},
+    )
+    is_real_name = forms.BooleanField(label=_("This is the person's real name"), required=False)
+    organizations = forms.MultipleChoiceField(
+        label=_("Organizations quit"), choices=Organization.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one organization.")},
+    )
+    region = forms.ChoiceField(
+        label=_("Region (optional)"), required=False,
+        choices=_blank(_("Not given")) + list(Region.choices),
+    )
+    country = forms.ChoiceField(label=_("Country, if overseas"), required=False, choices=[])
+    sector = forms.ChoiceField(
+        label=_("Sector (optional)"), required=False,
+        choices=_blank(_("Not given")) + list(Sector.choices),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form so that country names follow the active language.
+        self.fields["country"].choices = _blank(_("Not given")) + [
+            (code, name) for code, name in countries if code not in ("CN", "HK", "MO", "TW")
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        region, country = data.get("region"), data.get("country")
+        if region == Region.OVERSEAS and not country:
+            self.add_error("country", _("Choose the country for a person overseas."))
+        if country and region != Region.OVERSEAS:
+            self.add_error("country", _("A country is given only with the region Overseas."))
+        return data
+
+
+class BasePersonFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        names = [f.cleaned_data.get("display_name") for f in self.forms if f.cleaned_data]
+        if len(names) != len(set(names)):
+            raise ValidationError(_("Each person appears only once in a declaration."))
+
+
+PersonFormSet = forms.formset_factory(
+    PersonForm, formset=BasePersonFormSet, extra=0, min_num=1, validate_min=True,
+    max_num=settings.MAX_PERSONS_PER_DECLARATION, validate_max=True,
+    absolute_max=settings.MAX_PERSONS_PER_DECLARATION,
+)
+
+
+class StatementForm(forms.Form):
+    statement_title = forms.CharField(
+        label=_("Statement title (optional)"), required=False, max_length=200,
+        validators=[validate_plain_text],
+    )
+    statement_text = forms.CharField(
+        label=_("Statement (optional)"), required=False,
+        max_length=settings.MAX_STATEMENT_LENGTH, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Published after a moderator has read it. At most 5,000 characters."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("statement_title") and not data.get("statement_text"):
+            self.add_error("statement_text", _("A title needs a statement text."))
+        return data
+
+
+class HelperSubmissionForm(StatementForm):
+    channel = forms.ChoiceField(
+        label=_("How did this person reach you?"),
+        choices=[(c.value, c.label) for c in HELPER_CHANNELS],
+    )
+    consent = forms.BooleanField(
+        label=_("This person asked me to submit this declaration for them."),
+        error_messages={"required": _("Submit only for people who asked you to.")},
+    )
+
+
+class ReceiptLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"), max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}),
+    )
+ReceiptLookupForm.not_found_message = _(
+    "No declaration has this receipt code. Check it and try again."
+)

@@ -1,0 +1,31 @@
+from django.urls import path, register_converter
+
+from tuidang.registry import statements, views
+
+
+class DateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str):
+        import datetime
+
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(value) from None
+
+    def to_url(self, value) -> str:
+        return value.isoformat()
+
+
+register_converter(DateConverter, "isodate")
+
+urlpatterns = [
+    path("declare/", views.declare, name="declare"),
+    path("receipt/", views.receipt, name="receipt"),
+    path("receipt/proof/", views.receipt_proof, name="receipt_proof"),
+    path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
+    path("statements/", statements.statement_list, name="statements"),
+    path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
+    path("statements/<int:serial>/", statements.statement_detail, name="statement"),
+]

@@ -1,0 +1,94 @@
+"""Declaring, looking up a receipt, and the public count."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tuidang.registry import actions, counters
+from tuidang.registry.declaring import handle_declaration_form
+from tuidang.registry.forms import ReceiptLookupForm, StatementForm
+from tuidang.transparency import proofs
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    def submit(persons, data) -> actions.Submitted:
+        return actions.submit_declaration(
+            persons,
+            statement_title=data["statement_title"],
+            statement_text=data["statement_text"],
+        )
+
+    return handle_declaration_form(request, StatementForm, "registry/declare.html", submit)
+
+
+def _lookup(request: HttpRequest):
+    form = ReceiptLookupForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    declaration = actions.find_by_receipt(form.cleaned_data["code"])
+    if declaration is None:
+        form.add_error("code", ReceiptLookupForm.not_found_message)
+    return form, declaration
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "registry/receipt.html", {"form": ReceiptLookupForm()})
+    form, declaration = _lookup(request)
+    context = {"form": form, "declaration": declaration}
+    if declaration is not None:
+        context["persons"] = list(declaration.persons.all())
+        context["code"] = form.cleaned_data["code"]
+    return render(request, "registry/receipt.html", context)
+
+
+def _download(request: HttpRequest, kind: str) -> HttpResponse:
+    form, declaration = _lookup(request)
+    if declaration is None or declaration.log_index is None:
+        return render(request, "registry/receipt.html", {"form": form}, status=404)
+    if kind == "proof":
+        body, name = proofs.tlog_proof(declaration.log_index), "tlog-proof"
+    else:
+        body, name = proofs.entry_bytes(declaration.log_index), "entry"
+    response = HttpResponse(body, content_type="application/octet-stream")
+    response["Content-Disposition"] = (
+        f'attachment; filename="tuidang-{declaration.log_index}.{name}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def receipt_proof(request: HttpRequest) -> HttpResponse:
+    return _download(request, "proof")
+
+
+@require_POST
+def receipt_entry(request: HttpRequest) -> HttpResponse:
+    return _download(request, "entry")
+
+
+@require_GET
+def count_json(request: HttpRequest) -> JsonResponse:
+    snap = counters.snapshot(days=2)
+    response = JsonResponse(
+        {
+            "persons": snap.persons,
+            "declarations": snap.declarations,
+            "today": snap.today,
+            "yesterday": snap.yesterday,
+            "date": snap.today_date.isoformat(),
+            "by_organization": snap.by_organization,
+            "by_channel": snap.by_channel,
+            "as_of": timezone.now().replace(microsecond=0).isoformat(),
+        }
+    )
+    response["Cache-Control"] = "public, max-age=5"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

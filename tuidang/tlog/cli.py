@@ -1,0 +1,120 @@
+"""``tuidang-audit``: the command-line auditor.
+
+Usage::
+
+    tuidang-audit SOURCE --key VKEY [--origin ORIGIN] [--prev FILE] [--no-progress]
+    tuidang-audit --receipt FILE.tlog-proof --entry ENTRYFILE --key VKEY [--origin ORIGIN]
+
+SOURCE is a base URL (``https://tuidang.example/log/``) or a directory holding a copy of
+it. VKEY is the log's verifier key or ``@file``. Prints one line, ``OK ...`` (exit 0) or
+``FAIL <file>: <reason>`` (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .audit import AuditError, Source, audit_log
+from .note import NoteError, Verifier
+from .proof import ProofError
+from .receipt import verify_tlog_proof
+
+__all__ = ["main"]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise AuditError(path, "missing or unreadable") from None
+
+
+def _progress(total: int, enabled: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    if not enabled:
+        return None, lambda: None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if done[0] % 65536 < n or done[0] == total:
+                print(f"\r{done[0]}/{total} entries", end="", file=sys.stderr, flush=True)
+
+        return step, lambda: print(file=sys.stderr)
+    bar = tqdm(total=total, unit="entries", file=sys.stderr, unit_scale=True)
+    return bar.update, bar.close
+
+
+def _nothing() -> None:
+    return None
+
+
+def _audit(args: argparse.Namespace, verifier: Verifier) -> str:
+    source = Source(args.source)
+    prev = (args.prev, _read(args.prev)) if args.prev else None
+    step: Callable[[int], None] | None = None
+    close: Callable[[], None] = _nothing
+    if not args.no_progress and sys.stderr.isatty():
+        from .checkpoint import Checkpoint
+
+        try:
+            text = source.fetch("checkpoint").decode("utf-8", "replace")
+            size = Checkpoint.from_text(text[:text.rfind("\n\n") + 1]).size
+            step, close = _progress(size, True)
+        except (AuditError, ValueError):
+            pass  # the audit itself reports it
+    try:
+        result = audit_log(source, verifier, args.origin, prev, step)
+    finally:
+        close()
+    cp = result.checkpoint
+    return (f"OK {cp.origin} size={cp.size} persons={result.tally.persons} "
+            f"declarations={result.tally.declarations} "
+            f"root={base64.b64encode(cp.root_hash).decode()}")
+
+
+def _receipt(args: argparse.Namespace, verifier: Verifier) -> str:
+    data, entry = _read(args.receipt), _read(args.entry)
+    try:
+        cp = verify_tlog_proof(data, entry, verifier, args.origin)
+    except (ProofError, NoteError) as e:
+        raise AuditError(args.receipt, str(e)) from None
+    return f"OK {cp.origin} receipt verified in checkpoint size={cp.size}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the auditor; return the exit status (0 OK, 1 FAIL, 2 usage error)."""
+    p = argparse.ArgumentParser(prog="tuidang-audit", description=__doc__.split("\n\n")[0])
+    p.add_argument("source", nargs="?", help="base URL or directory of the log")
+    p.add_argument("--key", required=True, help="verifier key, or @file")
+    p.add_argument("--origin", help="expected checkpoint origin")
+    p.add_argument("--prev", metavar="FILE", help="older signed checkpoint to check against")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--receipt", metavar="FILE", help="verify a .tlog-proof offline")
+    p.add_argument("--entry", metavar="FILE", help="the entry the receipt is for")
+    args = p.parse_args(argv)
+    if bool(args.receipt) == bool(args.source) or bool(args.receipt) != bool(args.entry):
+        p.error("give SOURCE, or --receipt with --entry")
+    try:
+        key = args.key
+        if key.startswith("@"):
+            key = _read(key[1:]).decode("utf-8", "replace")
+        try:
+            verifier = Verifier.from_key_string(key)
+        except NoteError as e:
+            raise AuditError("--key", str(e)) from None
+        print(_receipt(args, verifier) if args.receipt else _audit(args, verifier))
+        return 0
+    except AuditError as e:
+        print(f"FAIL {e}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

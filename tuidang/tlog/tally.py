@@ -1,0 +1,172 @@
+"""The public tally rule: counts derived from the log entries alone.
+
+A declaration adds its persons and organization counts to its own day and channel; a
+revocation subtracts the counts it repeats from the *declared* day and channel. Totals are
+accepted minus revoked. :class:`TallyChecker` is the auditor's side: it also checks that
+each revocation refers to an earlier, not yet revoked declaration and repeats it exactly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from array import array
+from dataclasses import dataclass, field
+
+from .entry import DeclarationEntry, Entry, EntryError, RevocationEntry
+
+__all__ = ["DayTally", "Delta", "Tally", "TallyChecker", "tally_delta"]
+
+_FIELDS = ("persons", "declarations", "revocations", "party", "league", "pioneers")
+_LINE = re.compile("tally " + " ".join(f"{f}=(0|[1-9][0-9]{{0,17}})" for f in _FIELDS))
+
+
+@dataclass(frozen=True)
+class Delta:
+    """The signed change one entry makes to the tally of one day and channel."""
+
+    day: datetime.date
+    channel: str
+    declarations: int
+    persons: int
+    party: int
+    league: int
+    pioneers: int
+    revocation: bool = False
+
+
+def tally_delta(entry: Entry) -> Delta:
+    """Return the signed change of ``entry`` (negative for a revocation)."""
+    if isinstance(entry, DeclarationEntry):
+        persons, party, league, pioneers = entry.counts()
+        return Delta(entry.date, entry.channel, 1, persons, party, league, pioneers)
+    if isinstance(entry, RevocationEntry):
+        return Delta(entry.declared, entry.channel, -1, -entry.persons, -entry.party,
+                     -entry.league, -entry.pioneers, True)
+    raise EntryError(f"not an entry: {type(entry).__name__}")
+
+
+@dataclass
+class DayTally:
+    """Net counts of one day (China Standard Time); persons by channel."""
+
+    declarations: int = 0
+    persons: int = 0
+    party: int = 0
+    league: int = 0
+    pioneers: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    """Running totals of a log.
+
+    ``declarations`` and ``persons``/``party``/``league``/``pioneers`` are net (accepted
+    minus revoked); ``revocations`` counts revocation entries; ``entries`` counts all
+    entries (= declarations + 2 × revocations).
+    """
+
+    entries: int = 0
+    declarations: int = 0
+    revocations: int = 0
+    persons: int = 0
+    party: int = 0
+    league: int = 0
+    pioneers: int = 0
+    by_day: dict[datetime.date, DayTally] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    def apply_delta(self, d: Delta) -> None:
+        """Add one entry's delta to the totals, its day and its channel."""
+        self.entries += 1
+        self.revocations += d.revocation
+        self.declarations += d.declarations
+        self.persons += d.persons
+        self.party += d.party
+        self.league += d.league
+        self.pioneers += d.pioneers
+        day = self.by_day.setdefault(d.day, DayTally())
+        day.declarations += d.declarations
+        day.persons += d.persons
+        day.party += d.party
+        day.league += d.league
+        day.pioneers += d.pioneers
+        day.by_channel[d.channel] = day.by_channel.get(d.channel, 0) + d.persons
+        self.by_channel[d.channel] = self.by_channel.get(d.channel, 0) + d.persons
+
+    def apply(self, entry: Entry) -> Delta:
+        """Apply an entry; return its delta."""
+        d = tally_delta(entry)
+        self.apply_delta(d)
+        return d
+
+    def extension_line(self) -> str:
+        """Return the checkpoint extension line ``tally persons=… pioneers=…``."""
+        return "tally " + " ".join(f"{f}={getattr(self, f)}" for f in _FIELDS)
+
+    @classmethod
+    def from_extension_line(cls, line: str) -> Tally:
+        """Parse a ``tally`` extension line (totals only); EntryError if malformed."""
+        m = _LINE.fullmatch(line)
+        if not m:
+            raise EntryError(f"malformed tally line {line!r}")
+        values = dict(zip(_FIELDS, (int(g) for g in m.groups()), strict=True))
+        return cls(entries=values["declarations"] + 2 * values["revocations"], **values)
+
+    def totals(self) -> tuple[int, ...]:
+        """Return the totals compared by auditors, in extension-line order."""
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+
+class TallyChecker:
+    """Applies the tally rule entry by entry, checking revocations against the log.
+
+    Memory is about 11 bytes per entry (compact arrays), so a 10-million-entry log fits.
+    """
+
+    def __init__(self) -> None:
+        """Start at log index 0 with an empty tally."""
+        self.tally = Tally()
+        self.size = 0
+        self._day = array("l")  # date ordinal of each declaration (0 otherwise)
+        self._counts = bytearray()  # persons, party, league, pioneers per entry
+        self._state = bytearray()  # 0 = revocation, 1 = declaration, 2 = revoked declaration
+        self._channel = array("H")
+        self._channels: dict[str, int] = {}
+
+    def add(self, entry: Entry, index: int | None = None) -> Delta:
+        """Check and apply the entry at the next log index; EntryError if it breaks a rule."""
+        if index is not None and index != self.size:
+            raise EntryError(f"expected entry {self.size}, got {index}")
+        if isinstance(entry, RevocationEntry):
+            self._check_revocation(entry)
+        elif not isinstance(entry, DeclarationEntry):
+            raise EntryError(f"not an entry: {type(entry).__name__}")
+        delta = self.tally.apply(entry)
+        channel = self._channels.setdefault(entry.channel, len(self._channels))
+        if channel > 0xFFFF:
+            raise EntryError("too many distinct channels")
+        is_decl = isinstance(entry, DeclarationEntry)
+        self._day.append(entry.date.toordinal() if is_decl else 0)
+        self._counts.extend(entry.counts() if is_decl else (0, 0, 0, 0))
+        self._state.append(1 if is_decl else 0)
+        self._channel.append(channel)
+        self.size += 1
+        return delta
+
+    def _check_revocation(self, r: RevocationEntry) -> None:
+        i = r.revokes
+        if i >= self.size:
+            raise EntryError(f"revocation refers to entry {i}, not an earlier entry")
+        if self._state[i] == 0:
+            raise EntryError(f"revocation refers to entry {i}, not a declaration")
+        if self._state[i] == 2:
+            raise EntryError(f"declaration {i} is already revoked")
+        if tuple(self._counts[4 * i:4 * i + 4]) != r.counts():
+            raise EntryError(f"revocation counts differ from declaration {i}")
+        if self._day[i] != r.declared.toordinal():
+            raise EntryError(f"revocation date differs from declaration {i}")
+        if self._channels.get(r.channel) != self._channel[i]:
+            raise EntryError(f"revocation channel differs from declaration {i}")
+        self._state[i] = 2

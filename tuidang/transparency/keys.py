@@ -1,0 +1,46 @@
+"""The log's signing key, kept in a file outside the database."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from tuidang.tlog.note import Signer, generate_signer
+
+
+def key_name() -> str:
+    return settings.LOG_ORIGIN
+
+
+def create_key_file(path: Path) -> Signer:
+    """Write a new private key to `path`, refusing to overwrite an existing one."""
+    signer = generate_signer(key_name())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="ascii") as out:  # "x": never overwrite a key
+        out.write(signer.private_key_string() + "\n")
+    path.chmod(0o600)
+    return signer
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime: float) -> Signer:
+    return Signer.from_private_key_string(path.read_text(encoding="ascii").strip())
+
+
+def signer() -> Signer:
+    path = settings.LOG_SIGNING_KEY_FILE
+    if not path.exists():
+        raise ImproperlyConfigured(
+            f"no log signing key at {path}: run `python manage.py tlog_keygen`"
+        )
+    loaded = _load(path, path.stat().st_mtime)
+    if loaded.name != key_name():
+        raise ImproperlyConfigured(
+            f"the key in {path} is named {loaded.name!r}, but LOG_ORIGIN is {key_name()!r}"
+        )
+    return loaded
+
+
+def verifier_key() -> str:
+    return signer().verifier_key_string()

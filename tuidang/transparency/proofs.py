@@ -1,0 +1,21 @@
+"""Receipts a declarant can check offline: the entry and its `.tlog-proof`."""
+
+from tuidang.tlog.proof import inclusion_proof
+from tuidang.tlog.receipt import format_tlog_proof
+from tuidang.transparency import storage
+
+
+def tlog_proof(index: int) -> bytes:
+    """An inclusion proof for entry `index` against the checkpoint handed out with it."""
+    log_state = storage.state()
+    if index >= log_state.size:
+        raise LookupError("not in the log yet")
+    proof = inclusion_proof(index, log_state.size, storage.node_reader())
+    return format_tlog_proof(index, proof, bytes(log_state.signed_checkpoint))
+
+
+def entry_bytes(index: int) -> bytes:
+    data = storage.entry(index)
+    if data is None:
+        raise LookupError("not in the log")
+    return data
