@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint messages clean-venv
+.PHONY: run test lint messages compiled-messages
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,14 +12,15 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-locale/zh_Hans/LC_MESSAGES/django.mo: $(STAMP) $(wildcard locale/*/LC_MESSAGES/django.po)
+# Catalogues are compiled with Babel on every start (a second), so no system gettext is needed.
+compiled-messages: $(STAMP)
 	$(PY) -m tuidang.core.compilemessages
 
-run: $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
+run: $(STAMP) compiled-messages
 	$(PY) -m tuidang.localkeys
 	$(PY) manage.py runservice
 
-test: $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
+test: $(STAMP) compiled-messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -27,4 +28,5 @@ lint: $(STAMP)
 
 # Re-extract the message catalogues after changing user-facing text.
 messages: $(STAMP)
-	$(PY) manage.py makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en
+	$(PY) manage.py makemessages --no-obsolete --no-location -l zh_Hans -l zh_Hant -l en -i ".venv/*" -i "var/*"
+	$(PY) -m tuidang.core.make_hant

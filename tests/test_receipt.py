@@ -1,0 +1,115 @@
+"""Looking up a declaration with its receipt code, and the offline proof files."""
+
+import math
+
+import pytest
+from django.test import Client
+
+from tests.factories import declare, receipt_code
+from tuidang.registry import receipts
+from tuidang.registry.models import Declaration, Revocation
+from tuidang.registry.actions import revoke_declaration
+from tuidang.tlog.note import Verifier
+from tuidang.tlog.receipt import verify_tlog_proof
+from tuidang.transparency import keys, sequencer
+
+pytestmark = pytest.mark.django_db
+
+
+def lookup(client, code, lang="en"):
+    return client.post(f"/{lang}/receipt/", {"code": code})
+
+
+def test_it_makes_codes_with_at_least_90_bits_without_look_alikes():
+    assert receipts.CODE_LENGTH * math.log2(len(receipts.ALPHABET)) >= 90
+    assert not set("0O1IL") & set(receipts.ALPHABET)
+    codes = {receipts.new_code() for _ in range(1000)}
+    assert len(codes) == 1000
+    assert all(len(c) == 24 and c.count("-") == 4 for c in codes)
+
+
+def test_it_shows_the_lookup_form_on_get(client):
+    response = client.get("/en/receipt/")
+    assert response.status_code == 200
+    assert 'method="post"' in response.content.decode()
+
+
+def test_it_never_takes_the_code_from_the_url(client):
+    code = receipt_code(declare(client, "张三"))
+    response = client.get(f"/en/receipt/?code={code}")
+    assert 'id="receipt-status"' not in response.content.decode()
+
+
+def test_it_shows_received_then_published(client):
+    code = receipt_code(declare(client, "张三", "李四"))
+    html = lookup(client, code).content.decode()
+    assert 'data-status="received"' in html
+    assert "张三" in html and "李四" in html
+    sequencer.drain()
+    html = lookup(client, code).content.decode()
+    assert 'data-status="published"' in html
+    assert 'id="log-index">0<' in html
+
+
+def test_it_shows_held(client):
+    declare(client, "张三")
+    code = receipt_code(declare(client, "张三"))
+    sequencer.drain()
+    assert 'data-status="held"' in lookup(client, code).content.decode()
+
+def test_it_shows_revoked(client):
+    code = receipt_code(declare(client, "张三"))
+    sequencer.drain()
+    revoke_declaration(Declaration.objects.get(), Revocation.Reason.RETRACTED)
+    assert 'data-status="revoked"' in lookup(client, code).content.decode()
+
+
+def test_it_accepts_the_code_typed_loosely(client):
+    code = receipt_code(declare(client, "张三"))
+    response = lookup(client, code.lower().replace("-", " "))
+    assert 'data-status="received"' in response.content.decode()
+
+
+def test_it_says_clearly_when_no_declaration_matches(client):
+    declare(client, "张三")
+    html = lookup(client, "AAAA-BBBB-CCCC-DDDD-EEEE").content.decode()
+    assert "No declaration has this receipt code" in html
+    assert 'id="receipt-status"' not in html
+
+
+def test_it_requires_a_code(client):
+    html = lookup(client, "").content.decode()
+    assert "This field is required" in html
+
+
+def test_it_offers_a_proof_that_verifies_offline(client):
+    code = receipt_code(declare(client, "张三"))
+    declare(client, "李四")
+    declare(client, "王五")
+    sequencer.drain()
+    proof = client.post("/en/receipt/proof/", {"code": code})
+    assert proof.status_code == 200
+    assert proof["Content-Type"] == "application/octet-stream"
+    assert "attachment" in proof["Content-Disposition"]
+    entry = client.post("/en/receipt/entry/", {"code": code})
+    assert entry.status_code == 200
+    verifier = Verifier.from_key_string(keys.verifier_key())
+    checkpoint = verify_tlog_proof(proof.content, entry.content, verifier)
+    assert checkpoint.size == 3
+    with pytest.raises(ValueError):
+        verify_tlog_proof(proof.content, entry.content.replace("张三".encode(), "张四".encode()),
+                          verifier)
+
+
+def test_it_offers_no_proof_before_sequencing_or_for_a_wrong_code(client):
+    code = receipt_code(declare(client, "张三"))
+    assert client.post("/en/receipt/proof/", {"code": code}).status_code == 404
+    sequencer.drain()
+    assert client.post("/en/receipt/proof/", {"code": "AAAA"}).status_code == 404
+    assert client.get("/en/receipt/proof/").status_code == 405
+    assert client.get("/en/receipt/entry/").status_code == 405
+
+
+def test_it_requires_csrf_for_a_lookup():
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/en/receipt/", {"code": "AAAA"}).status_code == 403
