@@ -2,15 +2,17 @@
 
 import os
 
+# Django is imported inside the fixtures, so tests/tlog also runs with plain pytest
+# (-p no:django): the log library must not need Django.
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, User
-
-from tuidang.helpers.access import HELPERS_GROUP, MODERATORS_GROUP
 
 
 @pytest.fixture(scope="session", autouse=True)
 def log_signing_key():
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return None  # plain pytest on tests/tlog
+    from django.conf import settings
+
     from tuidang.transparency import keys
 
     if not settings.LOG_SIGNING_KEY_FILE.exists():
@@ -18,34 +20,46 @@ def log_signing_key():
     return settings.LOG_SIGNING_KEY_FILE
 
 
+def _user(username: str, **fields):
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user(username, **fields)
+
+
+def _join(user, group_name: str) -> None:
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+
+
 @pytest.fixture
-def alice(db) -> User:
+def alice(db):
     """A helper (volunteer) account."""
-    user = User.objects.create_user("alice", password="alice-password-123")
-    user.groups.add(Group.objects.get_or_create(name=HELPERS_GROUP)[0])
+    user = _user("alice", password="alice-password-123")
+    _join(user, "helpers")
     return user
 
 
 @pytest.fixture
-def charlie(db) -> User:
+def charlie(db):
     """Another helper, to check that helpers see only their own submissions."""
-    user = User.objects.create_user("charlie", password="charlie-password-123")
-    user.groups.add(Group.objects.get_or_create(name=HELPERS_GROUP)[0])
+    user = _user("charlie", password="charlie-password-123")
+    _join(user, "helpers")
     return user
 
 
 @pytest.fixture
-def mona(db) -> User:
+def mona(db):
     """A moderator (staff)."""
-    user = User.objects.create_user("mona", password="mona-password-123", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    user = _user("mona", password="mona-password-123", is_staff=True)
+    _join(user, "moderators")
     return user
 
 
 @pytest.fixture
-def bob(db) -> User:
+def bob(db):
     """A logged-in user with no role."""
-    return User.objects.create_user("bob", password="bob-password-123")
+    return _user("bob", password="bob-password-123")
 
 
 def pytest_collection_modifyitems(config, items):

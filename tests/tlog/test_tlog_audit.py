@@ -170,7 +170,7 @@ def test_it_audits_a_log_with_three_levels(tmp_path: Path, signer: Signer) -> No
     for name in ("tile/1/000", "tile/2/000.p/1"):
         path = tmp_path / name
         good = path.read_bytes()
-        path.write_bytes(good[:40] + bytes([good[40] ^ 4]) + good[41:])
+        path.write_bytes(good[:20] + bytes([good[20] ^ 4]) + good[21:])
         with pytest.raises(AuditError) as info:
             audit_log(Source(str(tmp_path)), signer.verifier())
         assert info.value.path == name

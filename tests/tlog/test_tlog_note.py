@@ -89,7 +89,8 @@ ROOT = hashlib.sha256(b"root").digest()
 def test_it_formats_and_parses_checkpoints() -> None:
     cp = Checkpoint("tuidang.example/log", 70000, ROOT, ("tally persons=1",))
     text = cp.to_text()
-    assert text == f"tuidang.example/log\n70000\n{base64.b64encode(ROOT).decode()}\ntally persons=1\n"
+    b64 = base64.b64encode(ROOT).decode()
+    assert text == f"tuidang.example/log\n70000\n{b64}\ntally persons=1\n"
     assert Checkpoint.from_text(text) == cp
     assert cp.extension("tally") == "tally persons=1" and cp.extension("x") is None
 

@@ -51,11 +51,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(p.poll() is None for p in procs.values()):
             time.sleep(0.2)
-        for name, proc in procs.items():
+        died = [name for name, proc in procs.items() if proc.poll() is not None]
+        for name in died:
+            if not stopping:
+                self.stderr.write(f"{name} exited with {procs[name].returncode}; stopping the rest")
+        for proc in procs.values():
             if proc.poll() is None:
                 proc.terminate()
-            elif not stopping:
-                self.stderr.write(f"{name} exited with {proc.returncode}; stopping the others")
         deadline = time.monotonic() + 10
         for proc in procs.values():
             try:
@@ -63,3 +65,5 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.stdout.write("tuidang stopped")
+        if died and not stopping:
+            sys.exit(1)

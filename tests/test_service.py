@@ -1,0 +1,76 @@
+"""`make run`'s service as a whole: web, sequencer and worker started and stopped together."""
+
+import json
+import os
+import signal
+import time
+import urllib.request
+
+import pytest
+
+from tests.factories import declaration_post, person_fields
+from tests.service import Browser, free_port, start, wait_for
+from tuidang.registry.models import Declaration
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def count(base: str) -> dict:
+    with urllib.request.urlopen(base + "/count.json", timeout=5) as response:  # noqa: S310
+        return json.load(response)
+
+
+def test_it_serves_declares_counts_and_stops_cleanly_on_ctrl_c():
+    port = free_port()
+    service = start(["runservice"], PORT=str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/count.json")
+        browser = Browser(base)
+        page = browser.post_form("/en/declare/", declaration_post(
+            person_fields(0, "张三"), person_fields(1, "李四", ["league"])))
+        assert 'id="receipt-code"' in page
+        deadline = time.monotonic() + 15
+        while count(base)["persons"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert count(base)["persons"] == 2
+        assert Declaration.objects.get().log_index == 0
+        with urllib.request.urlopen(base + "/log/checkpoint", timeout=5) as response:  # noqa: S310
+            assert response.read().decode().split("\n")[1] == "1"
+    finally:
+        service.send_signal(signal.SIGINT)
+        output, _ = service.communicate(timeout=30)
+    assert service.returncode == 0, output
+    assert "tuidang stopped" in output
+    # No request was logged: neither addresses nor paths appear in the output.
+    assert "127.0.0.1 -" not in output and "POST /" not in output and "GET /" not in output
+
+
+def children_of(pid: int) -> dict[int, str]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        pids = [int(p) for p in f.read().split()]
+    result = {}
+    for child in pids:
+        with open(f"/proc/{child}/cmdline", "rb") as f:
+            result[child] = f.read().replace(b"\0", b" ").decode()
+    return result
+
+
+def test_it_stops_everything_when_one_part_dies():
+    port = free_port()
+    service = start(["runservice"], PORT=str(port))
+    try:
+        wait_for(f"http://127.0.0.1:{port}/count.json")
+        children = children_of(service.pid)
+        assert len(children) == 3
+        sequencer = next(pid for pid, cmd in children.items() if cmd.endswith("sequencer "))
+        os.kill(sequencer, signal.SIGKILL)
+        output, _ = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 1
+    assert "sequencer exited" in output
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}/cmdline") or open(
+            f"/proc/{pid}/stat").read().split()[2] == "Z"
