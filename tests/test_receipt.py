@@ -7,8 +7,8 @@ from django.test import Client
 
 from tests.factories import declare, receipt_code
 from tuidang.registry import receipts
-from tuidang.registry.models import Declaration, Revocation
 from tuidang.registry.actions import revoke_declaration
+from tuidang.registry.models import Declaration, Revocation
 from tuidang.tlog.note import Verifier
 from tuidang.tlog.receipt import verify_tlog_proof
 from tuidang.transparency import keys, sequencer
