@@ -17,18 +17,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tuidang.tlog.audit import Source, audit_log  # noqa: E402
-from tuidang.tlog.entry import DeclarationEntry, PersonEntry, encode_entry  # noqa: E402
-from tuidang.tlog.export import write_log_dir  # noqa: E402
-from tuidang.tlog.note import generate_signer  # noqa: E402
-from tuidang.tlog.proof import (  # noqa: E402
+from tuidang.tlog.audit import Source, audit_log
+from tuidang.tlog.entry import DeclarationEntry, PersonEntry, encode_entry
+from tuidang.tlog.export import write_log_dir
+from tuidang.tlog.note import generate_signer
+from tuidang.tlog.proof import (
     consistency_proof,
     inclusion_proof,
     tree_root,
     verify_consistency,
     verify_inclusion,
 )
-from tuidang.tlog.tiles import node_reader_from_tiles  # noqa: E402
+from tuidang.tlog.tiles import node_reader_from_tiles
 
 ORIGIN = "bench.tuidang.example/log"
 

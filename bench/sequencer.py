@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._django import setup  # noqa: E402
+from bench._django import setup
 
 
 def make_declarations(count: int, start: int) -> None:

@@ -9,6 +9,8 @@ from django.db import transaction
 from tuidang.registry import dates, identity, receipts
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
 from tuidang.registry.models import Declaration, Person, Revocation, StatementStatus, Status
+from tuidang.tlog.entry import encode_entry
+from tuidang.transparency.entries import declaration_entry
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ def submit_declaration(
             )
             for position, p in enumerate(persons)
         )
+        # The entry must encode (valid fields, under 64 KiB) before anything is committed,
+        # so the sequencer never meets a declaration it cannot log.
+        encode_entry(declaration_entry(declaration, list(declaration.persons.all())))
     return Submitted(declaration, code)
 
 

@@ -16,8 +16,18 @@ from tuidang.registry.choices import HELPER_CHANNELS, Organization, Region, Sect
 
 
 def validate_plain_text(value: str) -> None:
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+    """No control, format, private-use or unassigned characters, and no line breaks."""
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+           for ch in value):
         raise ValidationError(_("Use letters, digits and punctuation only."), code="control")
+
+
+class NameField(forms.CharField):
+    """Text in Unicode normal form C: one spelling per name, as the log entry requires."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return unicodedata.normalize("NFC", value).strip() if value else value
 
 
 def _blank(label: str) -> list[tuple[str, str]]:
@@ -25,7 +35,7 @@ def _blank(label: str) -> list[tuple[str, str]]:
 
 
 class PersonForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = NameField(
         label=_("Name to display"), min_length=1, max_length=40,
         help_text=_("A real name, an alias (化名) or a childhood name: all are equally valid."),
         validators=[validate_plain_text],

@@ -19,7 +19,7 @@ from tuidang.registry.models import Declaration, Person, Revocation, Status, Tot
 from tuidang.registry.screening import screen_received
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
-from tuidang.tlog.entry import encode_entry
+from tuidang.tlog.entry import EntryError, encode_entry
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
 from tuidang.tlog.tally import Tally, tally_delta
 from tuidang.transparency import entries as log_entries
@@ -107,6 +107,32 @@ def _pending(limit: int) -> tuple[list[Declaration], dict[int, list[Person]], li
     return declarations, persons, revocations
 
 
+def _encodable(
+    declarations: list[Declaration], persons: dict[int, list[Person]]
+) -> tuple[list[Declaration], list, list[bytes]]:
+    """Entries for the declarations that encode; any other is held, never a poison pill.
+
+    Intake checks every entry before commit, so a hold here means a bug or a row written
+    around the actions; a moderator sees it in the queue with the reason "entry".
+    """
+    kept, entries, encoded, unloggable = [], [], [], []
+    for declaration in declarations:
+        entry = log_entries.declaration_entry(declaration, persons[declaration.id])
+        try:
+            encoded.append(encode_entry(entry))
+        except EntryError:
+            logger.error("declaration %d cannot be encoded as a log entry; held", declaration.id)
+            unloggable.append(declaration.id)
+            continue
+        kept.append(declaration)
+        entries.append(entry)
+    if unloggable:
+        Declaration.objects.filter(id__in=unloggable).update(
+            status=Status.HELD, hold_reason="entry"
+        )
+    return kept, entries, encoded
+
+
 def _set_log_indices(model, ids: list[int], first: int, published: bool = False) -> None:
     """One prepared UPDATE run for many rows: bulk_update's CASE expressions cost seconds."""
     if not ids:
@@ -131,14 +157,15 @@ def step(limit: int | None = None) -> StepResult:
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
         declarations, persons, revocations = _pending(limit)
-        entries = [log_entries.declaration_entry(d, persons[d.id]) for d in declarations]
-        entries += [log_entries.revocation_entry(r) for r in revocations]
+        declarations, entries, encoded = _encodable(declarations, persons)
+        for revocation in revocations:
+            entries.append(log_entries.revocation_entry(revocation))
+            encoded.append(encode_entry(entries[-1]))
         if not entries:
             if not log_state.signed_checkpoint:
                 log_state.signed_checkpoint = _sign(0, EMPTY_ROOT)
                 log_state.save()
             return StepResult(screened, 0, log_state.size)
-        encoded = [encode_entry(e) for e in entries]
         first = log_state.size
         new_size, tiles, root = tlog_tiles.append_leaves(
             first, [leaf_hash(e) for e in encoded], storage.read_tile

@@ -1,0 +1,44 @@
+"""Generated form posts never cause a server error and never save anything partial."""
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import declaration_post, person_fields
+from tuidang.registry.models import Declaration, Person
+from tuidang.transparency import sequencer
+
+pytestmark = pytest.mark.django_db
+
+names = st.text(min_size=0, max_size=45)
+orgs = st.lists(st.sampled_from(["party", "league", "pioneers", "army", ""]), max_size=4)
+optional = st.one_of(st.just(""), st.text(max_size=12), st.sampled_from(["beijing", "overseas"]))
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    persons=st.lists(st.tuples(names, orgs, optional, optional), min_size=1, max_size=3),
+    title=st.text(max_size=30),
+    text=st.text(max_size=60),
+)
+def test_it_never_fails_and_never_half_saves(persons, title, text):
+    client = Client()
+    before = (Declaration.objects.count(), Person.objects.count())
+    data = declaration_post(
+        *[person_fields(i, name, o, region=region, country=country)
+          for i, (name, o, region, country) in enumerate(persons)],
+        statement_title=title, statement_text=text,
+    )
+    response = client.post("/en/declare/", data)
+    assert response.status_code in (200, 400)
+    after = (Declaration.objects.count(), Person.objects.count())
+    if response.status_code == 400:
+        assert after == before
+    else:
+        declaration = Declaration.objects.latest("id")
+        assert after == (before[0] + 1, before[1] + declaration.person_count)
+        sequencer.drain()
+        declaration.refresh_from_db()
+        assert declaration.hold_reason != "entry"  # every accepted form makes a valid entry
