@@ -3,6 +3,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -38,6 +40,14 @@ def test_it_serves_declares_counts_and_stops_cleanly_on_ctrl_c():
         assert Declaration.objects.get().log_index == 0
         with urllib.request.urlopen(base + "/log/checkpoint", timeout=5) as response:
             assert response.read().decode().split("\n")[1] == "1"
+        with urllib.request.urlopen(base + "/log/key", timeout=5) as response:
+            key = response.read().decode().strip()
+        audit = subprocess.run(
+            [str(Path(sys.executable).parent / "tuidang-audit"), base + "/log/", "--key", key,
+             "--no-progress"], capture_output=True, text=True, timeout=60,
+        )
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+        assert "persons=2" in audit.stdout
     finally:
         service.send_signal(signal.SIGINT)
         output, _ = service.communicate(timeout=30)
