@@ -189,3 +189,12 @@ def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
     assert statuses == {"张\n三": "held", "李四": "accepted"}
     assert Declaration.objects.get(status="held").hold_reason == "entry"
     assert totals()["persons"] == 1
+
+
+def test_a_hold_set_at_intake_is_kept_by_screening(db):
+    from tuidang.registry.actions import PersonData, submit_declaration
+
+    submit_declaration([PersonData("张三", ("party",))], intake_hold="no-pow")
+    sequencer.drain()
+    declaration = Declaration.objects.get()
+    assert (declaration.status, declaration.hold_reason) == ("held", "no-pow")

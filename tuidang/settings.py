@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tuidang.moderation",
     "tuidang.helpers",
     "tuidang.transparency",
+    "tuidang.protection",
 ]
 
 MIDDLEWARE = [

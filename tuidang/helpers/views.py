@@ -53,6 +53,7 @@ def declare(request: HttpRequest) -> HttpResponse:
             helper=helper,
             statement_title=data["statement_title"],
             statement_text=data["statement_text"],
+            intake_hold=data["intake_hold"],
         )
 
     return handle_declaration_form(

@@ -47,11 +47,13 @@ def submit_declaration(
     helper: AbstractBaseUser | None = None,
     statement_title: str = "",
     statement_text: str = "",
+    intake_hold: str = "",
 ) -> Submitted:
     """Store a validated declaration as `received`; the sequencer screens and counts it.
 
     The receipt code is returned only after the transaction has committed, so a code
-    shown to a declarant always refers to a durable declaration.
+    shown to a declarant always refers to a durable declaration. `intake_hold` (from the
+    abuse gate) makes screening hold it for a moderator with that reason.
     """
     if not persons:
         raise ValueError("a declaration covers at least one person")
@@ -61,6 +63,7 @@ def submit_declaration(
             channel=channel,
             helper=helper,
             received_on=dates.today(),
+            hold_reason=intake_hold,
             receipt_hash=receipts.code_hash(code),
             persons_digest=identity.persons_digest(
                 (p.display_name, p.organizations) for p in persons

@@ -11,6 +11,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tuidang.protection import gate
 from tuidang.registry.actions import PersonData, Submitted
 from tuidang.registry.forms import PersonFormSet
 
@@ -33,7 +34,7 @@ def handle_declaration_form(
     request: HttpRequest,
     form_class: type[Form],
     template: str,
-    submit: Callable[[list[PersonData], dict], Submitted],
+    submit: Callable[[list[PersonData], dict], Submitted],  # data has "intake_hold" too
     extra_context: dict | None = None,
 ) -> HttpResponse:
     context = dict(extra_context or {})
@@ -47,12 +48,16 @@ def handle_declaration_form(
             show_errors=False, focus_last=grown,
         )
         return render(request, template, context)
+    verdict = gate.check(request)
     form = form_class(request.POST)
     formset = PersonFormSet(request.POST, prefix=PREFIX)
+    if verdict.refuse:
+        context.update(form=form, formset=formset, show_errors=False, refused=verdict.refuse)
+        return render(request, template, context, status=verdict.status)
     if not (form.is_valid() & formset.is_valid()):  # "&": validate both, show all errors
         context.update(form=form, formset=formset, show_errors=True)
         return render(request, template, context, status=400)
     persons = [PersonData.from_form(f.cleaned_data) for f in formset.forms if f.cleaned_data]
-    submitted = submit(persons, form.cleaned_data)
+    submitted = submit(persons, {**form.cleaned_data, "intake_hold": verdict.hold_reason})
     context.update(declaration=submitted.declaration, receipt_code=submitted.receipt_code)
     return render(request, "registry/receipt_issued.html", context)

@@ -32,7 +32,7 @@ def screen_received(limit: int) -> int:
         Declaration.objects.select_for_update()
         .filter(status=Status.RECEIVED)
         .order_by("id")
-        .only("id", "persons_digest", "statement_text")[:limit]
+        .only("id", "persons_digest", "statement_text", "hold_reason")[:limit]
     )
     if not batch:
         return 0
@@ -48,7 +48,9 @@ def screen_received(limit: int) -> int:
         earliest[digest] = min(pk, earliest.get(digest, pk))
     accepted, held = [], {HOLD_DUPLICATE: [], HOLD_STATEMENT: []}
     for declaration in batch:
-        if earliest.get(declaration.persons_digest, declaration.id) < declaration.id:
+        if declaration.hold_reason:  # set at intake by the abuse gate
+            held.setdefault(declaration.hold_reason, []).append(declaration.id)
+        elif earliest.get(declaration.persons_digest, declaration.id) < declaration.id:
             held[HOLD_DUPLICATE].append(declaration.id)
         elif statement_needs_review(declaration.statement_text):
             held[HOLD_STATEMENT].append(declaration.id)

@@ -20,6 +20,7 @@ def declare(request: HttpRequest) -> HttpResponse:
             persons,
             statement_title=data["statement_title"],
             statement_text=data["statement_text"],
+            intake_hold=data["intake_hold"],
         )
 
     return handle_declaration_form(request, StatementForm, "registry/declare.html", submit)
