@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import login_verified
 from tests.factories import declaration_post, person_fields, receipt_code
 from tuidang.registry.models import Declaration
 from tuidang.transparency import sequencer
@@ -24,7 +25,7 @@ def test_it_asks_anonymous_visitors_to_log_in(client):
 
 
 def test_it_forbids_accounts_that_are_not_helpers(client, bob):
-    client.force_login(bob)
+    login_verified(client, bob)
     assert client.get("/en/helpers/").status_code == 403
     assert client.post("/en/helpers/declare/", helper_post()).status_code == 403
     assert not Declaration.objects.exists()
@@ -33,12 +34,12 @@ def test_it_forbids_accounts_that_are_not_helpers(client, bob):
 def test_it_forbids_a_deactivated_helper(client, alice):
     alice.is_active = False
     alice.save()
-    client.force_login(alice)
+    login_verified(client, alice)
     assert client.get("/en/helpers/").status_code in (302, 403)
 
 
 def test_it_submits_for_someone_with_consent(client, alice):
-    client.force_login(alice)
+    login_verified(client, alice)
     response = client.post("/en/helpers/declare/", helper_post())
     assert response.status_code == 200
     assert receipt_code(response)
@@ -47,7 +48,7 @@ def test_it_submits_for_someone_with_consent(client, alice):
 
 
 def test_it_refuses_without_consent(client, alice):
-    client.force_login(alice)
+    login_verified(client, alice)
     data = helper_post()
     del data["consent"]
     response = client.post("/en/helpers/declare/", data)
@@ -57,20 +58,20 @@ def test_it_refuses_without_consent(client, alice):
 
 
 def test_it_refuses_a_channel_that_is_not_a_helpers(client, alice):
-    client.force_login(alice)
+    login_verified(client, alice)
     response = client.post("/en/helpers/declare/", helper_post(channel="self"))
     assert response.status_code == 400
     assert not Declaration.objects.exists()
 
 
 def test_it_shows_a_helper_their_own_submissions_and_counts(client, alice, charlie):
-    client.force_login(alice)
+    login_verified(client, alice)
     client.post("/en/helpers/declare/", helper_post("张三"))
     client.post("/en/helpers/declare/", helper_post("李四", channel="hotline"))
-    client.force_login(charlie)
+    login_verified(client, charlie)
     client.post("/en/helpers/declare/", helper_post("王五"))
     sequencer.drain()
-    client.force_login(alice)
+    login_verified(client, alice)
     html = client.get("/en/helpers/").content.decode()
     assert "张三" in html and "李四" in html
     assert "王五" not in html
@@ -79,7 +80,7 @@ def test_it_shows_a_helper_their_own_submissions_and_counts(client, alice, charl
 
 
 def test_it_counts_helper_channels_publicly_without_naming_the_helper(client, alice):
-    client.force_login(alice)
+    login_verified(client, alice)
     client.post("/en/helpers/declare/", helper_post("张三", channel="hotline"))
     sequencer.drain()
     data = client.get("/count.json").json()
@@ -90,6 +91,6 @@ def test_it_counts_helper_channels_publicly_without_naming_the_helper(client, al
 
 
 def test_helper_pages_refuse_other_methods(client, alice):
-    client.force_login(alice)
+    login_verified(client, alice)
     assert client.post("/en/helpers/").status_code == 405
     assert client.put("/en/helpers/declare/").status_code == 405

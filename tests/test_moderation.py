@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import login_verified
 from tests.factories import declare
 from tuidang.moderation.models import Decision
 from tuidang.registry.models import Declaration, Total
@@ -32,13 +33,13 @@ def test_it_asks_anonymous_visitors_to_log_in(client, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_it_forbids_helpers_and_plain_accounts(client, alice, bob, page):
     for user in (alice, bob):
-        client.force_login(user)
+        login_verified(client, user)
         assert client.get(page).status_code == 403
 
 
 def test_it_forbids_deciding_without_the_role(client, alice):
     declaration = held_duplicate(client)
-    client.force_login(alice)
+    login_verified(client, alice)
     response = client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                            {"action": "accept", "reason": "ok"})
     assert response.status_code == 403
@@ -47,7 +48,7 @@ def test_it_forbids_deciding_without_the_role(client, alice):
 
 def test_it_lists_held_declarations(client, mona):
     declaration = held_duplicate(client)
-    client.force_login(mona)
+    login_verified(client, mona)
     html = client.get("/en/moderation/held/").content.decode()
     assert f"/en/moderation/declarations/{declaration.pk}/" in html
     assert "Same persons as an earlier declaration" in html
@@ -55,7 +56,7 @@ def test_it_lists_held_declarations(client, mona):
 
 def test_accepting_a_held_declaration_counts_it(client, mona):
     declaration = held_duplicate(client)
-    client.force_login(mona)
+    login_verified(client, mona)
     response = client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                            {"action": "accept", "reason": "a second person of the same name"})
     assert response.status_code == 302
@@ -69,7 +70,7 @@ def test_accepting_a_held_declaration_counts_it(client, mona):
 
 def test_rejecting_a_held_declaration_never_counts_it(client, mona):
     declaration = held_duplicate(client)
-    client.force_login(mona)
+    login_verified(client, mona)
     client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                 {"action": "reject", "reason": "duplicate"})
     sequencer.drain()
@@ -79,7 +80,7 @@ def test_rejecting_a_held_declaration_never_counts_it(client, mona):
 
 def test_a_decision_needs_a_reason(client, mona):
     declaration = held_duplicate(client)
-    client.force_login(mona)
+    login_verified(client, mona)
     response = client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                            {"action": "accept", "reason": " "})
     assert response.status_code == 400
@@ -92,7 +93,7 @@ def test_a_decision_must_fit_the_state(client, mona):
     declare(client, "张三")
     sequencer.drain()
     declaration = Declaration.objects.get()
-    client.force_login(mona)
+    login_verified(client, mona)
     response = client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                            {"action": "reject", "reason": "no"})
     assert response.status_code == 400
@@ -105,7 +106,7 @@ def test_it_approves_and_declines_statements(client, mona):
     declare(client, "李四", statement_text="第二")
     sequencer.drain()
     first, second = Declaration.objects.order_by("id")
-    client.force_login(mona)
+    login_verified(client, mona)
     assert "第一" in client.get("/en/moderation/statements/").content.decode()
     client.post(f"/en/moderation/declarations/{first.pk}/decide/",
                 {"action": "approve-statement", "reason": "fine"})
@@ -122,7 +123,7 @@ def test_a_moderator_can_revoke_and_the_count_goes_down(client, mona):
     declare(client, "张三", "李四")
     sequencer.drain()
     declaration = Declaration.objects.get()
-    client.force_login(mona)
+    login_verified(client, mona)
     client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
                 {"action": "revoke", "reason": "fabricated"})
     sequencer.drain()
@@ -131,7 +132,7 @@ def test_a_moderator_can_revoke_and_the_count_goes_down(client, mona):
 
 
 def test_it_answers_404_for_an_unknown_declaration(client, mona):
-    client.force_login(mona)
+    login_verified(client, mona)
     assert client.get("/en/moderation/declarations/999/").status_code == 404
     assert client.post("/en/moderation/declarations/999/decide/",
                        {"action": "accept", "reason": "x"}).status_code == 404
@@ -139,7 +140,7 @@ def test_it_answers_404_for_an_unknown_declaration(client, mona):
 
 def test_it_refuses_the_wrong_methods(client, mona):
     declaration = held_duplicate(client)
-    client.force_login(mona)
+    login_verified(client, mona)
     assert client.get(f"/en/moderation/declarations/{declaration.pk}/decide/").status_code == 405
     assert client.post("/en/moderation/held/").status_code == 405
 
@@ -148,7 +149,7 @@ def test_the_dashboard_counts_the_queues(client, mona):
     held_duplicate(client)
     declare(client, "王五", statement_text="声明")
     sequencer.drain()
-    client.force_login(mona)
+    login_verified(client, mona)
     html = client.get("/en/moderation/").content.decode()
     assert 'id="held-count">1<' in html
     assert 'id="statement-count">1<' in html

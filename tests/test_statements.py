@@ -82,8 +82,8 @@ def test_it_has_a_page_per_day(client):
     today = dates.today()
     Declaration.objects.create(
         channel="self", received_on=today - datetime.timedelta(days=3), receipt_hash="x",
-        persons_digest="y", person_count=1, party_count=1, league_count=0, pioneers_count=0,
-        is_published=True, status="accepted", statement_salt=b"", private_salt=b"",
+        person_count=1, party_count=1, league_count=0, pioneers_count=0,
+        is_published=True, status="accepted", statement_salt=b"", private_commitment=b"",
     )
     html = client.get(f"/en/statements/{today.isoformat()}/").content.decode()
     assert "张三" in html

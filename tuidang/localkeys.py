@@ -4,6 +4,7 @@ Runs before Django starts, since the settings refuse to load without them.
 Production deployments provide their own (docs/deploy.md).
 """
 
+import base64
 import os
 import secrets
 import sys
@@ -20,12 +21,32 @@ def ensure(path: Path) -> None:
     print(f"created {path}", file=sys.stderr)
 
 
+def ensure_records_keys(var: Path) -> None:
+    """A local key pair for sealed private fields. In production only the public half is
+    on the server (python manage.py records_keygen; docs/deploy.md)."""
+    public = var / "records.pub"
+    if public.exists():
+        return
+    from nacl.public import PrivateKey
+
+    key = PrivateKey.generate()
+    private = var / "records-private.key"
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(base64.b64encode(bytes(key)).decode() + "\n")
+    public.write_text(base64.b64encode(bytes(key.public_key)).decode() + "\n")
+    print(f"created {public} and {private} (local use only: in production keep the "
+          "private half off the server)", file=sys.stderr)
+
+
 def main() -> None:
     var = Path(os.environ.get("TUIDANG_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
     if not os.environ.get("SECRET_KEY") and not os.environ.get("SECRET_KEY_FILE"):
         ensure(var / "secret_key")
     if not os.environ.get("RECEIPT_KEY") and not os.environ.get("RECEIPT_KEY_FILE"):
         ensure(var / "receipt.key")
+    if not os.environ.get("RECORDS_PUBLIC_KEY") and not os.environ.get("RECORDS_PUBLIC_KEY_FILE"):
+        ensure_records_keys(var)
 
 
 if __name__ == "__main__":

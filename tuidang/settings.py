@@ -1,5 +1,6 @@
 """Django settings, read from the environment (see docs/deploy.md for every variable)."""
 
+import base64
 from pathlib import Path
 
 import dj_database_url
@@ -26,6 +27,17 @@ if not RECEIPT_KEY or len(RECEIPT_KEY) < 32:
         "(make run creates var/receipt.key)"
     )
 
+# Private fields are sealed to this public key; its private half is kept off the server.
+RECORDS_PUBLIC_KEY = env_secret("RECORDS_PUBLIC_KEY", VAR_DIR / "records.pub")
+try:
+    if len(base64.b64decode(RECORDS_PUBLIC_KEY or "", validate=True)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "RECORDS_PUBLIC_KEY or RECORDS_PUBLIC_KEY_FILE must hold a base64 X25519 public key "
+        "(python manage.py records_keygen; make run creates var/records.pub)"
+    ) from None
+
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -38,16 +50,20 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tuidang.core",
     "tuidang.registry",
     "tuidang.moderation",
     "tuidang.helpers",
     "tuidang.transparency",
     "tuidang.protection",
+    "tuidang.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tuidang.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (it may read the language from them), before CommonMiddleware
@@ -55,7 +71,10 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, except that a visitor without a session cookie never touches the session
+    # (no "Vary: Cookie" on public pages); then django-otp's user.is_verified().
+    "tuidang.accounts.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -179,3 +198,96 @@ SEQUENCER_BATCH = env_int("SEQUENCER_BATCH", 5000, minimum=1, maximum=100_000)
 
 SITE_NAME = _("Tuidang")
 CSRF_FAILURE_VIEW = "tuidang.core.views.csrf_failure"
+
+# --- Abuse resistance (tuidang.protection) -----------------------------------------------
+# Proof of work (self-hosted ALTCHA): a declaration from the public form without a valid,
+# unused proof is stored but held for a moderator ("no-pow"); helpers need none.
+PROTECTION_POW_HOLD = env_bool("PROTECTION_POW_HOLD", True)
+# The browser tries counters below this number (on average half to a quarter of it in
+# SHA-256 hashes); the surge switch's "hard" mode uses the second number.
+PROTECTION_POW_MAXNUMBER = env_int(
+    "PROTECTION_POW_MAXNUMBER", 100_000, minimum=2, maximum=2**32 - 1
+)
+PROTECTION_POW_MAXNUMBER_HARD = env_int(
+    "PROTECTION_POW_MAXNUMBER_HARD", 1_000_000, minimum=2, maximum=2**32 - 1
+)
+PROTECTION_POW_EXPIRES = env_int("PROTECTION_POW_EXPIRES", 600, minimum=30, maximum=3600)
+# Signs challenges; by default derived from SECRET_KEY.
+PROTECTION_POW_KEY = env_secret("PROTECTION_POW_KEY")
+# Rate limits, kept only in the cache. A submitter is a keyed hash of the client address
+# under a random key that lives one window (seconds); per-submitter counts run over that
+# window, global counts per minute. 0 switches a limit off.
+PROTECTION_WINDOW = env_int("PROTECTION_WINDOW", 600, minimum=60, maximum=900)
+PROTECTION_DECLARATIONS_PER_SUBMITTER = env_int("PROTECTION_DECLARATIONS_PER_SUBMITTER", 20)
+PROTECTION_DECLARATIONS_PER_MINUTE = env_int("PROTECTION_DECLARATIONS_PER_MINUTE", 1000)
+PROTECTION_RECEIPT_LOOKUPS_PER_SUBMITTER = env_int("PROTECTION_RECEIPT_LOOKUPS_PER_SUBMITTER", 10)
+PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE = env_int("PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE", 300)
+# Behind a reverse proxy on the same machine, the header it puts the client address in
+# (e.g. X-Real-IP); empty: the connection's address. Read in memory only, never stored.
+PROTECTION_ADDRESS_HEADER = env_str("PROTECTION_ADDRESS_HEADER", "")
+# --- end of abuse resistance ------------------------------------------------------------
+
+# --- Hardening: security headers, caches, staff log-in (tuidang.core.security, accounts) -
+# Served over TLS (directly or behind a proxy): cookies are Secure (above) and HSTS is sent.
+HTTPS = env_bool("HTTPS", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy, one directive per key (tuidang.core.security builds the header;
+# a feature widens a directive here, a view can override with @csp_override). Nothing
+# inline, nothing from another host.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+# The onion service's base URL (http://<56 characters>.onion): HTML pages then send
+# "Onion-Location" with the same path, and Tor Browser offers to switch. Checked at start.
+ONION_LOCATION = env_str("ONION_LOCATION", "")
+if ONION_LOCATION:
+    from tuidang.core.security import onion_base
+
+    ONION_LOCATION = onion_base(ONION_LOCATION)
+
+# Local memory by default (make run needs nothing else; each process counts on its own);
+# REDIS_URL (redis://host:port/db) shares throttling counts between processes.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tuidang",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tuidang",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
+# Staff sessions end when the browser closes, and after SESSION_COOKIE_AGE at the latest.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Log-in throttling (tuidang.accounts.throttle): failed password or code attempts per
+# username within the window lock that username for the window; the global number locks
+# every log-in. Counted in the cache under keyed hashes of the username only.
+LOGIN_THROTTLE_FAILURES = env_int("LOGIN_THROTTLE_FAILURES", 5, minimum=1)
+LOGIN_THROTTLE_GLOBAL_FAILURES = env_int("LOGIN_THROTTLE_GLOBAL_FAILURES", 200, minimum=1)
+LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60, minimum=60)
+# django-otp: our own throttle replaces its per-device one, which would store failure
+# times in the database. The issuer is the name the authenticator app shows next to the
+# account; empty by default, so that a seized phone does not name the site.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "")
+# --- end of hardening --------------------------------------------------------------------

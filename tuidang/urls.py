@@ -1,13 +1,14 @@
 from django.conf.urls.i18n import i18n_patterns
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tuidang.core import views as core_views
+from tuidang.protection import views as protection_views
 from tuidang.registry import views as registry_views
 
 urlpatterns = [
     path("count.json", registry_views.count_json, name="count_json"),
     path("log/", include("tuidang.transparency.urls")),
+    path("altcha/challenge", protection_views.altcha_challenge, name="altcha_challenge"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -16,12 +17,8 @@ urlpatterns += i18n_patterns(
     path("verify/", core_views.verify, name="verify"),
     path("", include("tuidang.registry.urls")),
     path("helpers/", include("tuidang.helpers.urls")),
+    path("moderation/surge/", include("tuidang.protection.urls")),
     path("moderation/", include("tuidang.moderation.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("tuidang.accounts.urls")),
     prefix_default_language=True,
 )

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tuidang.moderation.models import Decision
+from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
 from tuidang.registry.models import Declaration, Revocation, StatementStatus, Status
 
@@ -50,3 +50,45 @@ def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason
         return Decision.objects.create(
             moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
         )
+
+
+def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,
+                   reason: str) -> Decision:
+    """Uphold a contest (the declaration is revoked) or dismiss it, with a reason."""
+    reason = reason.strip()
+    if not reason:
+        raise DecisionError(_("Give a reason for the decision."))
+    with transaction.atomic():
+        contest = Contest.objects.select_for_update().get(pk=contest_id)
+        if contest.state != Contest.State.OPEN:
+            raise DecisionError(_("This contest has been decided already."))
+        declaration = Declaration.objects.select_for_update().get(pk=contest.declaration_id)
+        if action == Action.UPHOLD_CONTEST:
+            if declaration.status != Status.REVOKED:
+                registry_actions.revoke_declaration(declaration, Revocation.Reason.CONTEST)
+            contest.state = Contest.State.UPHELD
+        elif action == Action.DISMISS_CONTEST:
+            contest.state = Contest.State.DISMISSED
+        else:
+            raise DecisionError(_("Unknown decision."))
+        contest.save(update_fields=["state"])
+        return Decision.objects.create(
+            moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
+        )
+
+
+def bulk_revoke(moderator: AbstractBaseUser, declarations, reason: str) -> int:
+    """Revoke every accepted declaration in the queryset, each with a recorded decision."""
+    reason = reason.strip()
+    if not reason:
+        raise DecisionError(_("Give a reason for the decision."))
+    with transaction.atomic():
+        targets = list(declarations.select_for_update().filter(status=Status.ACCEPTED))
+        for declaration in targets:
+            registry_actions.revoke_declaration(declaration, Revocation.Reason.MODERATOR)
+        Decision.objects.bulk_create(
+            Decision(moderator=moderator, declaration=d, action=Action.REVOKE,
+                     reason=reason[:500])
+            for d in targets
+        )
+    return len(targets)

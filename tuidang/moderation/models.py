@@ -14,6 +14,8 @@ class Decision(models.Model):
         APPROVE_STATEMENT = "approve-statement", _("Approved the statement")
         REJECT_STATEMENT = "reject-statement", _("Declined the statement")
         REVOKE = "revoke", _("Revoked the declaration")
+        UPHOLD_CONTEST = "uphold-contest", _("Upheld a contest and revoked")
+        DISMISS_CONTEST = "dismiss-contest", _("Dismissed a contest")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
@@ -27,3 +29,22 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class Contest(models.Model):
+    """Someone says a declaration was made in their name without their consent."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for a moderator")
+        UPHELD = "upheld", _("Upheld: the declaration was revoked")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="contests"
+    )
+    account = models.TextField(help_text="The contester's own words, read by moderators.")
+    filed_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "id"], name="contest_state_id")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuidang.moderation import views
+from tuidang.moderation import casework, views
 
 app_name = "moderation"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("declarations/<int:serial>/", views.declaration, name="declaration"),
     path("declarations/<int:serial>/decide/", views.decide, name="decide"),
     path("audit/", views.audit_trail, name="audit"),
+    path("contests/", casework.contest_queue, name="contests"),
+    path("contests/<int:contest_id>/", casework.contest_detail, name="contest"),
+    path("contests/<int:contest_id>/decide/", casework.contest_decide, name="contest_decide"),
+    path("bulk-revoke/", casework.bulk_revoke, name="bulk_revoke"),
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from tuidang.registry import dates, identity, receipts
+from tuidang.registry import dates, identity, receipts, sealing
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
 from tuidang.registry.models import Declaration, Person, Revocation, StatementStatus, Status
 from tuidang.tlog.entry import encode_entry
@@ -21,6 +21,8 @@ class PersonData:
     region: str = ""
     country: str = ""
     sector: str = ""
+    private_real_name: str = ""  # sealed, never stored in clear
+    birth_year: int | None = None  # sealed, never stored in clear
 
     @classmethod
     def from_form(cls, data: dict) -> "PersonData":
@@ -31,6 +33,8 @@ class PersonData:
             region=data.get("region", ""),
             country=data.get("country", "") if data.get("region") == Region.OVERSEAS else "",
             sector=data.get("sector", ""),
+            private_real_name=data.get("private_real_name", ""),
+            birth_year=data.get("birth_year"),
         )
 
 
@@ -48,6 +52,8 @@ def submit_declaration(
     statement_title: str = "",
     statement_text: str = "",
     intake_hold: str = "",
+    contact: str = "",
+    notes: str = "",
 ) -> Submitted:
     """Store a validated declaration as `received`; the sequencer screens and counts it.
 
@@ -65,9 +71,6 @@ def submit_declaration(
             received_on=dates.today(),
             hold_reason=intake_hold,
             receipt_hash=receipts.code_hash(code),
-            persons_digest=identity.persons_digest(
-                (p.display_name, p.organizations) for p in persons
-            ),
             person_count=len(persons),
             party_count=sum("party" in p.organizations for p in persons),
             league_count=sum("league" in p.organizations for p in persons),
@@ -76,7 +79,7 @@ def submit_declaration(
             statement_text=statement_text,
             statement_status=StatementStatus.PENDING if statement_text else StatementStatus.NONE,
             statement_salt=os.urandom(16),
-            private_salt=os.urandom(16),
+            private_commitment=b"",
         )
         Person.objects.bulk_create(
             Person(
@@ -90,9 +93,20 @@ def submit_declaration(
                 region=p.region,
                 country=p.country,
                 sector=p.sector,
+                identity_digest=identity.person_digest(p.display_name, p.organizations),
             )
             for position, p in enumerate(persons)
         )
+        private = {
+            "serial": declaration.pk,
+            "helper": helper.pk if helper else None,
+            "contact": contact,
+            "notes": notes,
+            "persons": [{"real_name": p.private_real_name, "birth_year": p.birth_year}
+                        for p in persons],
+        }
+        declaration.sealed_private, declaration.private_commitment = sealing.seal(private)
+        declaration.save(update_fields=["sealed_private", "private_commitment"])
         # The entry must encode (valid fields, under 64 KiB) before anything is committed,
         # so the sequencer never meets a declaration it cannot log.
         encode_entry(declaration_entry(declaration, list(declaration.persons.all())))
@@ -108,10 +122,12 @@ def find_by_receipt(code: str) -> Declaration | None:
 
 
 def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | None:
-    """Withdraw a declaration from the count. Call inside the caller's transaction.
+    """Withdraw a declaration from the count and destroy its private data.
 
-    A declaration already in the log gets a revocation entry; one not yet sequenced is
-    simply never counted.
+    Call inside the caller's transaction. A declaration already in the log gets a
+    revocation entry; one not yet sequenced is simply never counted. The sealed private
+    fields and the statement are erased (crypto-shredding): what remains is what the
+    public log already holds.
     """
     locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if locked.status == Status.REVOKED:
@@ -119,10 +135,31 @@ def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | No
     was_logged = locked.log_index is not None
     locked.status = Status.REVOKED
     locked.is_published = False
-    locked.save(update_fields=["status", "is_published"])
-    declaration.status, declaration.is_published = locked.status, False
+    locked.sealed_private = None
+    locked.statement_title = locked.statement_text = ""
+    if locked.statement_status != StatementStatus.NONE:
+        locked.statement_status = StatementStatus.REJECTED
+    locked.save(update_fields=[
+        "status", "is_published", "sealed_private", "statement_title", "statement_text",
+        "statement_status",
+    ])
+    for field in ("status", "is_published", "sealed_private", "statement_title",
+                  "statement_text", "statement_status"):
+        setattr(declaration, field, getattr(locked, field))
     if not was_logged:
         return None
     return Revocation.objects.create(
         declaration=locked, reason=reason, decided_on=dates.today()
     )
+
+
+def retract_with_receipt(code: str) -> Declaration | None:
+    """The declarant's own retraction, authorized by the receipt code alone."""
+    with transaction.atomic():
+        declaration = find_by_receipt(code)
+        if declaration is None:
+            return None
+        if declaration.status in (Status.REVOKED, Status.REJECTED):
+            return declaration
+        revoke_declaration(declaration, Revocation.Reason.RETRACTED)
+    return declaration

@@ -16,6 +16,8 @@ from tuidang.registry.actions import PersonData, Submitted
 from tuidang.registry.forms import PersonFormSet
 
 PREFIX = "persons"
+# Declaration-level form fields passed on to actions.submit_declaration.
+SUBMISSION_FIELDS = ("statement_title", "statement_text", "contact", "notes", "channel")
 
 
 def _with_one_more_person(post) -> tuple[dict, bool]:
@@ -34,7 +36,8 @@ def handle_declaration_form(
     request: HttpRequest,
     form_class: type[Form],
     template: str,
-    submit: Callable[[list[PersonData], dict], Submitted],  # data has "intake_hold" too
+    # submit(persons, fields): the SUBMISSION_FIELDS the form has, and intake_hold
+    submit: Callable[[list[PersonData], dict], Submitted],
     extra_context: dict | None = None,
 ) -> HttpResponse:
     context = dict(extra_context or {})
@@ -58,6 +61,7 @@ def handle_declaration_form(
         context.update(form=form, formset=formset, show_errors=True)
         return render(request, template, context, status=400)
     persons = [PersonData.from_form(f.cleaned_data) for f in formset.forms if f.cleaned_data]
-    submitted = submit(persons, {**form.cleaned_data, "intake_hold": verdict.hold_reason})
+    fields = {k: form.cleaned_data[k] for k in SUBMISSION_FIELDS if k in form.cleaned_data}
+    submitted = submit(persons, {**fields, "intake_hold": verdict.hold_reason})
     context.update(declaration=submitted.declaration, receipt_code=submitted.receipt_code)
     return render(request, "registry/receipt_issued.html", context)

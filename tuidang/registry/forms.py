@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from tuidang.registry import dates
 from tuidang.registry.choices import HELPER_CHANNELS, Organization, Region, Sector
+from tuidang.registry.identity import normalize_name
 
 
 def validate_plain_text(value: str) -> None:
@@ -56,6 +58,15 @@ class PersonForm(forms.Form):
         label=_("Sector (optional)"), required=False,
         choices=_blank(_("Not given")) + list(Sector.choices),
     )
+    private_real_name = NameField(
+        label=_("Real name behind the alias (optional, sealed)"), required=False,
+        max_length=60, validators=[validate_plain_text],
+        help_text=_("Encrypted at once to a key this server does not have; never published."),
+    )
+    birth_year = forms.IntegerField(
+        label=_("Year of birth (optional, sealed)"), required=False, min_value=1900,
+        max_value=2100,
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +74,12 @@ class PersonForm(forms.Form):
         self.fields["country"].choices = _blank(_("Not given")) + [
             (code, name) for code, name in countries if code not in ("CN", "HK", "MO", "TW")
         ]
+
+    def clean_birth_year(self) -> int | None:
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and year > dates.today().year:
+            raise ValidationError(_("A year of birth cannot be in the future."))
+        return year
 
     def clean(self) -> dict:
         data = super().clean()
@@ -78,7 +95,9 @@ class BasePersonFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        names = [f.cleaned_data.get("display_name") for f in self.forms if f.cleaned_data]
+        names = [
+            normalize_name(f.cleaned_data["display_name"]) for f in self.forms if f.cleaned_data
+        ]
         if len(names) != len(set(names)):
             raise ValidationError(_("Each person appears only once in a declaration."))
 
@@ -99,6 +118,17 @@ class StatementForm(forms.Form):
         label=_("Statement (optional)"), required=False,
         max_length=settings.MAX_STATEMENT_LENGTH, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Published after a moderator has read it. At most 5,000 characters."),
+    )
+
+    contact = forms.CharField(
+        label=_("A way to reach the declarant (optional, sealed)"), required=False,
+        max_length=100, validators=[validate_plain_text],
+        help_text=_("An e-mail address or phone number, for a helper who may need to follow up. "
+                    "Encrypted at once; the server cannot read it back."),
+    )
+    notes = forms.CharField(
+        label=_("Private notes (optional, sealed)"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self) -> dict:

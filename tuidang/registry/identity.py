@@ -24,7 +24,6 @@ def normalize_name(name: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
-def persons_digest(persons: Iterable[tuple[str, Iterable[str]]]) -> str:
-    """A keyed hash of a declaration's (name, organizations) pairs, order-insensitive."""
-    items = sorted(f"{normalize_name(name)}|{','.join(sorted(orgs))}" for name, orgs in persons)
-    return keyed_hash("persons", "\n".join(items))
+def person_digest(name: str, organizations: Iterable[str]) -> str:
+    """A keyed hash of one person's normalized name with the organizations they quit."""
+    return keyed_hash("person", f"{normalize_name(name)}|{','.join(sorted(organizations))}")

@@ -37,7 +37,6 @@ class Declaration(models.Model):
         related_name="submissions",
     )
     receipt_hash = models.CharField(max_length=64, unique=True)
-    persons_digest = models.CharField(max_length=64, db_index=True)
     hold_reason = models.CharField(max_length=32, blank=True)
 
     person_count = models.PositiveIntegerField()
@@ -50,10 +49,12 @@ class Declaration(models.Model):
     statement_status = models.CharField(
         max_length=10, choices=StatementStatus.choices, default=StatementStatus.NONE
     )
-    # Salts of the log entry's commitments; publishing statement_salt lets anyone
-    # check a published statement against the log.
+    # Publishing statement_salt lets anyone check a published statement against the log.
     statement_salt = models.BinaryField(max_length=16)
-    private_salt = models.BinaryField(max_length=16)
+    # Private fields sealed to a key the server does not hold (see sealing.py), and the
+    # log entry's commitment to them, computed at intake while they were in memory.
+    sealed_private = models.BinaryField(null=True, blank=True)
+    private_commitment = models.BinaryField(max_length=32, default=b"")
 
     log_index = models.BigIntegerField(null=True, blank=True, unique=True)
     is_published = models.BooleanField(default=False)
@@ -95,6 +96,8 @@ class Person(models.Model):
     region = models.CharField(max_length=20, choices=Region.choices, blank=True)
     country = models.CharField(max_length=2, blank=True)
     sector = models.CharField(max_length=12, choices=Sector.choices, blank=True)
+    # Keyed hash of the normalized name with the organizations, to hold exact duplicates.
+    identity_digest = models.CharField(max_length=64, db_index=True, default="")
 
     class Meta:
         ordering = ["declaration_id", "position"]

@@ -8,7 +8,7 @@ import re
 
 from django.conf import settings
 
-from tuidang.registry.models import Declaration, Status
+from tuidang.registry.models import Declaration, Person, Status
 
 HOLD_DUPLICATE = "duplicate"
 HOLD_STATEMENT = "statement"
@@ -23,6 +23,32 @@ def statement_needs_review(text: str) -> bool:
     )
 
 
+def _duplicates(batch: list[Declaration]) -> set[int]:
+    """Declarations in the batch naming a person (same normalized name and organizations)
+    that an earlier declaration, not rejected or revoked, already named."""
+    digests: dict[int, set[str]] = {}
+    for declaration_id, digest in Person.objects.filter(
+        declaration__in=[d.id for d in batch]
+    ).values_list("declaration_id", "identity_digest"):
+        digests.setdefault(declaration_id, set()).add(digest)
+    earliest: dict[str, int] = {}
+    earlier = (
+        Person.objects.filter(
+            identity_digest__in=set().union(*digests.values()) if digests else set(),
+            declaration_id__lt=batch[-1].id,
+        )
+        .exclude(declaration__status__in=[Status.REJECTED, Status.REVOKED])
+        .values_list("identity_digest", "declaration_id")
+    )
+    for digest, declaration_id in earlier:
+        earliest[digest] = min(declaration_id, earliest.get(digest, declaration_id))
+    return {
+        d.id
+        for d in batch
+        if any(earliest.get(digest, d.id) < d.id for digest in digests.get(d.id, ()))
+    }
+
+
 def screen_received(limit: int) -> int:
     """Accept or hold up to `limit` received declarations; returns how many were screened.
 
@@ -32,25 +58,16 @@ def screen_received(limit: int) -> int:
         Declaration.objects.select_for_update()
         .filter(status=Status.RECEIVED)
         .order_by("id")
-        .only("id", "persons_digest", "statement_text", "hold_reason")[:limit]
+        .only("id", "statement_text", "hold_reason")[:limit]
     )
     if not batch:
         return 0
-    earliest: dict[str, int] = {}
-    earlier = (
-        Declaration.objects.filter(
-            persons_digest__in={d.persons_digest for d in batch}, id__lt=batch[-1].id
-        )
-        .exclude(status=Status.REJECTED)
-        .values_list("persons_digest", "id")
-    )
-    for digest, pk in earlier:
-        earliest[digest] = min(pk, earliest.get(digest, pk))
+    duplicates = _duplicates(batch)
     accepted, held = [], {HOLD_DUPLICATE: [], HOLD_STATEMENT: []}
     for declaration in batch:
         if declaration.hold_reason:  # set at intake by the abuse gate
             held.setdefault(declaration.hold_reason, []).append(declaration.id)
-        elif earliest.get(declaration.persons_digest, declaration.id) < declaration.id:
+        elif declaration.id in duplicates:
             held[HOLD_DUPLICATE].append(declaration.id)
         elif statement_needs_review(declaration.statement_text):
             held[HOLD_STATEMENT].append(declaration.id)

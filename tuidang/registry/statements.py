@@ -16,7 +16,7 @@ PAGE_SIZE = 50
 
 def published() -> QuerySet[Declaration]:
     return Declaration.objects.filter(is_published=True).defer(
-        "receipt_hash", "persons_digest", "statement_salt", "private_salt", "helper"
+        "receipt_hash", "statement_salt", "sealed_private", "private_commitment", "helper"
     )
 
 

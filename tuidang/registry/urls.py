@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from tuidang.moderation import public as moderation_public
 from tuidang.registry import statements, views
 
 
@@ -23,8 +24,10 @@ register_converter(DateConverter, "isodate")
 urlpatterns = [
     path("declare/", views.declare, name="declare"),
     path("receipt/", views.receipt, name="receipt"),
+    path("receipt/retract/", views.retract, name="retract"),
     path("receipt/proof/", views.receipt_proof, name="receipt_proof"),
     path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
+    path("contest/", moderation_public.contest, name="contest"),
     path("statements/", statements.statement_list, name="statements"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
     path("statements/<int:serial>/", statements.statement_detail, name="statement"),

@@ -1,11 +1,13 @@
 """Declaring, looking up a receipt, and the public count."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tuidang.protection import gate
 from tuidang.registry import actions, counters
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
@@ -18,16 +20,20 @@ def declare(request: HttpRequest) -> HttpResponse:
     def submit(persons, data) -> actions.Submitted:
         return actions.submit_declaration(
             persons,
-            statement_title=data["statement_title"],
-            statement_text=data["statement_text"],
-            intake_hold=data["intake_hold"],
+            **data,
         )
 
     return handle_declaration_form(request, StatementForm, "registry/declare.html", submit)
 
 
+RATE_LIMITED = "rate_limited"
+
+
 def _lookup(request: HttpRequest):
     form = ReceiptLookupForm(request.POST)
+    if refusal := gate.receipt_lookup_refusal(request):  # against guessing codes
+        form.add_error("code", ValidationError(refusal, code=RATE_LIMITED))
+        return form, None
     if not form.is_valid():
         return form, None
     declaration = actions.find_by_receipt(form.cleaned_data["code"])
@@ -46,13 +52,15 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if declaration is not None:
         context["persons"] = list(declaration.persons.all())
         context["code"] = form.cleaned_data["code"]
-    return render(request, "registry/receipt.html", context)
+    status = 429 if form.has_error("code", RATE_LIMITED) else 200
+    return render(request, "registry/receipt.html", context, status=status)
 
 
 def _download(request: HttpRequest, kind: str) -> HttpResponse:
     form, declaration = _lookup(request)
     if declaration is None or declaration.log_index is None:
-        return render(request, "registry/receipt.html", {"form": form}, status=404)
+        status = 429 if form.has_error("code", RATE_LIMITED) else 404
+        return render(request, "registry/receipt.html", {"form": form}, status=status)
     if kind == "proof":
         body, name = proofs.tlog_proof(declaration.log_index), "tlog-proof"
     else:
@@ -63,6 +71,22 @@ def _download(request: HttpRequest, kind: str) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@never_cache
+@require_POST
+def retract(request: HttpRequest) -> HttpResponse:
+    form, declaration = _lookup(request)
+    if declaration is None:
+        return render(request, "registry/receipt.html", {"form": form}, status=404)
+    if request.POST.get("confirm") != "yes":
+        context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
+                   "persons": list(declaration.persons.all()), "confirm_missing": True}
+        return render(request, "registry/receipt.html", context, status=400)
+    declaration = actions.retract_with_receipt(form.cleaned_data["code"])
+    context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
+               "persons": list(declaration.persons.all()), "retracted": True}
+    return render(request, "registry/receipt.html", context)
 
 
 @require_POST

@@ -1,7 +1,5 @@
 """Turning declarations and revocations into log entries (format: docs/log-format.md)."""
 
-import json
-
 from tuidang.registry.models import Declaration, Person, Revocation
 from tuidang.tlog.entry import DeclarationEntry, PersonEntry, RevocationEntry, commitment
 
@@ -26,19 +24,6 @@ def statement_payload(declaration: Declaration) -> bytes:
     return f"{declaration.statement_title}\n{declaration.statement_text}".encode()
 
 
-def private_payload(declaration: Declaration, persons: list[Person]) -> bytes:
-    """Canonical bytes of what the entry commits to but does not show."""
-    private = {
-        "serial": declaration.pk,
-        "helper": declaration.helper_id,
-        "persons": [
-            [p.display_name, p.is_real_name, p.organizations(), p.region, p.country, p.sector]
-            for p in persons
-        ],
-    }
-    return json.dumps(private, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 def declaration_entry(declaration: Declaration, persons: list[Person]) -> DeclarationEntry:
     statement = None
     if declaration.statement_text:
@@ -49,9 +34,7 @@ def declaration_entry(declaration: Declaration, persons: list[Person]) -> Declar
         channel=declaration.channel,
         persons=tuple(person_entry(p) for p in persons),
         statement_commitment=statement,
-        private_commitment=commitment(
-            bytes(declaration.private_salt), private_payload(declaration, persons)
-        ),
+        private_commitment=bytes(declaration.private_commitment),
     )
 
 
