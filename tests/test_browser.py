@@ -1,51 +1,24 @@
 """A declarant in a real browser with JavaScript off (Playwright driving Debian's Chromium)."""
 
 import re
-import shutil
-import signal
 import time
 
 import pytest
 
-from tests.service import free_port, start, wait_for
+from tests.browser import chromium_page, running_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.fixture
 def service():
-    port = free_port()
-    process = start(["runservice"], PORT=str(port))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/count.json")
+    with running_service() as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
 
 
 @pytest.fixture
 def page():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(java_script_enabled=False, locale="zh-CN")
-        requests: list[str] = []
-        context.on("request", lambda request: requests.append(request.url))
-        page = context.new_page()
-        page.requests = requests
+    with chromium_page(javascript=False) as page:
         yield page
-        browser.close()
 
 
 def total(page, base: str) -> int:
@@ -82,8 +55,19 @@ def test_it_declares_two_persons_without_javascript(service, page):
     assert "张三" in page.inner_text("#receipt-status")
     assert "小明" in page.inner_text("#receipt-status")
 
-    # Nothing was loaded from any other host.
-    assert page.requests and all(url.startswith(base) for url in page.requests)
+    # The rest of a visit: every public page, the proof download, a contest form.
+    for path in ["/zh-hans/statements/", "/zh-hans/counting/", "/zh-hans/verify/",
+                 "/zh-hans/contest/", "/zh-hant/", "/en/statements/", "/log/checkpoint",
+                 "/count.json", "/zh-hans/accounts/login/"]:
+        response = page.goto(base + path)
+        assert response.status == 200, path
+    page.goto(base + "/zh-hans/statements/")
+    page.click("article.declaration header a")
+    assert "张三" in page.inner_text("main")
+
+    # Nothing was loaded from any other host, and no page needed a web font.
+    assert page.requests and all(url.startswith(base) for url in page.requests), page.requests
+    assert not [url for url in page.requests if url.endswith((".woff", ".woff2", ".ttf"))]
 
 
 def test_the_language_switcher_works_without_javascript(service, page):

@@ -42,3 +42,25 @@ def test_it_never_fails_and_never_half_saves(persons, title, text):
         sequencer.drain()
         declaration.refresh_from_db()
         assert declaration.hold_reason != "entry"  # every accepted form makes a valid entry
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        declaration_post(person_fields(0, "名" * 100_000)),
+        declaration_post(person_fields(0, "张三"), statement_text="字" * 200_000),
+        declaration_post(person_fields(0, "张三"), notes="x" * 100_000, contact="y" * 5_000),
+        declaration_post(person_fields(0, "张三", private_real_name="真" * 10_000,
+                                       birth_year="9" * 400)),
+        {**declaration_post(person_fields(0, "张三")), "persons-TOTAL_FORMS": "100000"},
+        {**declaration_post(person_fields(0, "张三")), "persons-TOTAL_FORMS": "-5"},
+        declaration_post(person_fields(0, "张三", ["party"] * 5000)),
+    ],
+    ids=["name", "statement", "notes", "private-name-and-year", "total-forms", "negative",
+         "orgs"],
+)
+def test_oversized_fields_are_refused_cleanly(client, data):
+    response = client.post("/en/declare/", data)
+    assert response.status_code == 400
+    assert not Declaration.objects.exists()
+    assert not Person.objects.exists()

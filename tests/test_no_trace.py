@@ -4,7 +4,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
@@ -34,7 +33,19 @@ def every_file_under(directory: Path) -> str:
     return "\n".join(texts)
 
 
-def test_a_whole_session_leaves_no_address_or_agent_anywhere(caplog, tmp_path, alice, mona):
+def cache_contents() -> str:
+    from django.core.cache import cache
+
+    store = getattr(cache, "_cache", {})  # local memory: {key: pickled value}
+    return "\n".join(f"{key} {bytes(value)!r}" for key, value in store.items())
+
+
+def test_a_whole_session_leaves_no_address_or_agent_anywhere(
+    caplog, tmp_path, alice, mona, settings
+):
+    # The deployed limits, so the rate limiter really sees the address.
+    settings.PROTECTION_DECLARATIONS_PER_SUBMITTER = 20
+    settings.PROTECTION_RECEIPT_LOOKUPS_PER_SUBMITTER = 10
     caplog.set_level(logging.DEBUG)
     public = visitor()
     public.get("/zh-hans/")
@@ -80,7 +91,9 @@ def test_a_whole_session_leaves_no_address_or_agent_anywhere(caplog, tmp_path, a
         "log records": caplog.text,
         "exported log": every_file_under(export),
         "var directory": every_file_under(Path(settings.VAR_DIR)),
+        "cache": cache_contents(),
     }
+    assert "rate" in places["cache"]  # the limiter ran
     for place, text in places.items():
         for marker in MARKERS:
             assert marker not in text, f"{marker!r} found in the {place}"
