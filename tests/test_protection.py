@@ -331,7 +331,7 @@ def test_it_limits_receipt_lookups_per_submitter(client, protection):
     html = response.content.decode()
     assert "Too many receipt look-ups have come from your connection" in html
     assert 'id="receipt-status"' not in html
-    for path in ("/en/receipt/proof/", "/en/receipt/entry/"):
+    for path in ("/en/receipt/proof/", "/en/receipt/entry/", "/en/receipt/retract/"):
         response = lookup(client, code, path)
         assert response.status_code == 429
         assert response["Content-Type"].startswith("text/html")

@@ -56,11 +56,15 @@ def receipt(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/receipt.html", context, status=status)
 
 
+def _not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
+    status = 429 if form.has_error("code", RATE_LIMITED) else 404
+    return render(request, "registry/receipt.html", {"form": form}, status=status)
+
+
 def _download(request: HttpRequest, kind: str) -> HttpResponse:
     form, declaration = _lookup(request)
     if declaration is None or declaration.log_index is None:
-        status = 429 if form.has_error("code", RATE_LIMITED) else 404
-        return render(request, "registry/receipt.html", {"form": form}, status=status)
+        return _not_found(request, form)
     if kind == "proof":
         body, name = proofs.tlog_proof(declaration.log_index), "tlog-proof"
     else:
@@ -78,7 +82,7 @@ def _download(request: HttpRequest, kind: str) -> HttpResponse:
 def retract(request: HttpRequest) -> HttpResponse:
     form, declaration = _lookup(request)
     if declaration is None:
-        return render(request, "registry/receipt.html", {"form": form}, status=404)
+        return _not_found(request, form)
     if request.POST.get("confirm") != "yes":
         context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
                    "persons": list(declaration.persons.all()), "confirm_missing": True}
