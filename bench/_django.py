@@ -1,5 +1,6 @@
 """Set up Django on a throw-away database for a benchmark (SQLite, or DATABASE_URL)."""
 
+import base64
 import os
 import secrets
 import tempfile
@@ -13,6 +14,11 @@ def setup() -> Path:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("RECEIPT_KEY", secrets.token_urlsafe(40))
     os.environ["LOG_SIGNING_KEY_FILE"] = str(workdir / "log.key")
+    from nacl.public import PrivateKey
+
+    records_key = PrivateKey.generate()  # private fields are sealed to its public half
+    public = base64.b64encode(bytes(records_key.public_key)).decode()
+    os.environ.setdefault("RECORDS_PUBLIC_KEY", public)
     import django
 
     django.setup()

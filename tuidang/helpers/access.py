@@ -1,4 +1,4 @@
-"""Who may act as a helper or a moderator: the one place that checks it.
+"""Who may act as a helper, a moderator or an editor: the one place that checks it.
 
 A role is not enough: the session must also have passed the second factor (a TOTP code,
 see tuidang/accounts), so a stolen password alone opens nothing. The checks take
@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 HELPERS_GROUP = "helpers"
 MODERATORS_GROUP = "moderators"
+EDITORS_GROUP = "editors"
 
 
 def is_helper(user: AbstractBaseUser) -> bool:
@@ -19,6 +20,10 @@ def is_helper(user: AbstractBaseUser) -> bool:
 
 def is_moderator(user: AbstractBaseUser) -> bool:
     return user.is_active and user.is_staff and user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+def is_editor(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.is_staff and user.groups.filter(name=EDITORS_GROUP).exists()
 
 
 def is_verified(user: AbstractBaseUser) -> bool:
@@ -36,4 +41,10 @@ def access_helper(user: AbstractBaseUser) -> AbstractBaseUser:
 def access_moderator(user: AbstractBaseUser) -> AbstractBaseUser:
     if not (is_moderator(user) and is_verified(user)):
         raise PermissionDenied("moderators only, with a second factor")
+    return user
+
+
+def access_editor(user: AbstractBaseUser) -> AbstractBaseUser:
+    if not (is_editor(user) and is_verified(user)):
+        raise PermissionDenied("editors only, with a second factor")
     return user

@@ -47,14 +47,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     helper = access_helper(request.user)
 
     def submit(persons, data) -> actions.Submitted:
-        return actions.submit_declaration(
-            persons,
-            channel=data["channel"],
-            helper=helper,
-            statement_title=data["statement_title"],
-            statement_text=data["statement_text"],
-            intake_hold=data["intake_hold"],
-        )
+        return actions.submit_declaration(persons, helper=helper, **data)
 
     return handle_declaration_form(
         request, HelperSubmissionForm, "helpers/declare.html", submit

@@ -58,6 +58,9 @@ class Declaration(models.Model):
 
     log_index = models.BigIntegerField(null=True, blank=True, unique=True)
     is_published = models.BooleanField(default=False)
+    # Imported declarations only: a keyed hash of the helper and the imported line (or its
+    # ref), so that importing the same file twice counts no one twice (registry/imports.py).
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         indexes = [

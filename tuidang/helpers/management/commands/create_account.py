@@ -1,4 +1,4 @@
-"""Create a helper or moderator account (administrators only: there is no sign-up)."""
+"""Create a helper, moderator or editor account (administrators only: there is no sign-up)."""
 
 import getpass
 import secrets
@@ -10,23 +10,25 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tuidang.helpers.access import HELPERS_GROUP, MODERATORS_GROUP
+from tuidang.helpers.access import EDITORS_GROUP, HELPERS_GROUP, MODERATORS_GROUP
 
-ROLES = {"helper": HELPERS_GROUP, "moderator": MODERATORS_GROUP}
+ROLES = {"helper": HELPERS_GROUP, "moderator": MODERATORS_GROUP, "editor": EDITORS_GROUP}
 
 
 class Command(BaseCommand):
-    help = "Create a staff account: a helper who submits for others, or a moderator."
+    help = "Create a staff account: a helper who submits for others, a moderator or an editor."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", choices=sorted(ROLES), action="append", required=True)
+        parser.add_argument("--email", default="", help="where an editor's test mails go")
         parser.add_argument(
             "--generate-password", action="store_true",
             help="print a new random password instead of asking for one",
         )
 
-    def handle(self, *args, username: str, role: list[str], generate_password: bool, **opts):
+    def handle(self, *args, username: str, role: list[str], generate_password: bool,
+               email: str = "", **opts):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"an account named {username!r} exists already")
@@ -42,7 +44,8 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         with transaction.atomic():
             user = User.objects.create_user(
-                username=username, password=password, is_staff="moderator" in role
+                username=username, password=password, email=email,
+                is_staff=bool({"moderator", "editor"} & set(role)),
             )
             for name in role:
                 group, _ = Group.objects.get_or_create(name=ROLES[name])
