@@ -87,3 +87,11 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") == "true" and report.skipped and must_run:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where it must run: {report.longrepr}"
+
+
+@pytest.fixture
+def erin(db):
+    """An editor (staff): news, the newsletter, the terms and privacy pages."""
+    user = _user("erin", password="erin-password-123", is_staff=True, email="erin@example.org")
+    _join(user, "editors")
+    return user

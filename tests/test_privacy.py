@@ -131,3 +131,18 @@ def test_retraction_needs_a_valid_code_and_post(client):
     assert response.status_code == 404
     assert client.get("/en/receipt/retract/").status_code == 405
     assert Declaration.objects.get().status == "received"
+
+
+def test_a_helpers_private_details_are_sealed_too(client, alice):
+    from tests.conftest import login_verified
+
+    login_verified(client, alice)
+    data = declaration_post(person_fields(0, "代交", private_real_name="真名赵六"),
+                            channel="phone", consent="on", contact="+86 138 0000 0000",
+                            notes="晚上打电话")
+    assert client.post("/en/helpers/declare/", data).status_code == 200
+    [record] = decrypt()
+    assert record["private"]["contact"] == "+86 138 0000 0000"
+    assert record["private"]["notes"] == "晚上打电话"
+    assert record["private"]["helper"] == alice.pk
+    assert "+86 138 0000 0000" not in database_dump()

@@ -1,6 +1,7 @@
 """Django settings, read from the environment (see docs/deploy.md for every variable)."""
 
 import base64
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,11 @@ INSTALLED_APPS = [
     "tuidang.transparency",
     "tuidang.protection",
     "tuidang.accounts",
+    "tuidang.api",
+    "tuidang.stats",
+    "django.contrib.sitemaps",
+    "tuidang.news",
+    "tuidang.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -291,3 +297,49 @@ LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60, minimum=60)
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "")
 # --- end of hardening --------------------------------------------------------------------
+
+# --- News and the newsletter (tuidang.news, tuidang.newsletter) --------------------------
+# Uploaded files (news cover images, re-encoded by us): served by the application itself.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o644
+# Outgoing mail. With EMAIL_HOST set, Django's SMTP backend; without it (make run on a
+# development machine) a console backend that prints messages with every address
+# replaced by "[address]", so that no subscriber address ever reaches a log.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("set EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=600)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "tuidang.newsletter.mail.RedactedConsoleBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsletter@tuidang.example")
+if not re.fullmatch(r"(?:[^<>@\s]+ )*<?[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>?", DEFAULT_FROM_EMAIL):
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL is not an e-mail address: {DEFAULT_FROM_EMAIL!r}"
+    )
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The public base URL put into mails (links to confirm, unsubscribe, read an article).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port], got {SITE_URL!r}")
+# Subscriber addresses are encrypted with a symmetric key kept outside the database:
+# NEWSLETTER_KEY(_FILE) if given (at least 32 characters), else derived from RECEIPT_KEY.
+NEWSLETTER_KEY = env_secret("NEWSLETTER_KEY")
+if NEWSLETTER_KEY is not None and len(NEWSLETTER_KEY) < 32:
+    raise ImproperlyConfigured(
+        "NEWSLETTER_KEY or NEWSLETTER_KEY_FILE must hold at least 32 characters"
+    )
+# Sending: mails per batch (one task run), and at most this many mails a minute.
+NEWSLETTER_BATCH = env_int("NEWSLETTER_BATCH", 100, minimum=1, maximum=10_000)
+NEWSLETTER_RATE_PER_MINUTE = env_int("NEWSLETTER_RATE_PER_MINUTE", 120, minimum=1, maximum=100_000)
+# Unconfirmed sign-ups are removed after this many days; the confirmation link expires then.
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 7, minimum=1, maximum=30)
+# --- end of news and the newsletter ------------------------------------------------------

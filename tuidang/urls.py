@@ -1,14 +1,20 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
+from tuidang.api.api import api
 from tuidang.core import views as core_views
+from tuidang.news import urls as news_urls
 from tuidang.protection import views as protection_views
 from tuidang.registry import views as registry_views
+from tuidang.stats import urls as stats_urls
 
 urlpatterns = [
     path("count.json", registry_views.count_json, name="count_json"),
     path("log/", include("tuidang.transparency.urls")),
+    path("api/v1/", api.urls),
     path("altcha/challenge", protection_views.altcha_challenge, name="altcha_challenge"),
+    path("", include(stats_urls.open_data)),
+    path("", include(news_urls.root)),
 ]
 
 urlpatterns += i18n_patterns(
@@ -16,9 +22,13 @@ urlpatterns += i18n_patterns(
     path("counting/", core_views.counting_rule, name="counting_rule"),
     path("verify/", core_views.verify, name="verify"),
     path("", include("tuidang.registry.urls")),
+    path("helpers/tokens/", include("tuidang.api.urls")),
     path("helpers/", include("tuidang.helpers.urls")),
     path("moderation/surge/", include("tuidang.protection.urls")),
     path("moderation/", include("tuidang.moderation.urls")),
     path("accounts/", include("tuidang.accounts.urls")),
+    path("", include(stats_urls.pages)),
+    path("", include((news_urls.pages, "news"))),
+    path("", include("tuidang.newsletter.urls")),
     prefix_default_language=True,
 )

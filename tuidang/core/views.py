@@ -6,14 +6,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tuidang.registry import counters
+from tuidang.stats.views import home_context
 from tuidang.transparency import keys, storage
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    snapshot = counters.snapshot(days=30)
     context = {
-        "snapshot": counters.snapshot(days=30),
+        "snapshot": snapshot,
         "checkpoint": storage.signed_checkpoint().decode(),
+        **home_context(snapshot.persons),  # milestone, imported history, share of membership
     }
     return render(request, "core/home.html", context)
 

@@ -11,6 +11,7 @@ from tuidang.protection import gate
 from tuidang.registry import actions, counters
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
+from tuidang.stats import history
 from tuidang.transparency import proofs
 
 
@@ -106,6 +107,7 @@ def receipt_entry(request: HttpRequest) -> HttpResponse:
 @require_GET
 def count_json(request: HttpRequest) -> JsonResponse:
     snap = counters.snapshot(days=2)
+    past = history.summary()  # imported counts from before tuidang, not proven by the log
     response = JsonResponse(
         {
             "persons": snap.persons,
@@ -115,6 +117,11 @@ def count_json(request: HttpRequest) -> JsonResponse:
             "date": snap.today_date.isoformat(),
             "by_organization": snap.by_organization,
             "by_channel": snap.by_channel,
+            "history": {
+                "persons": past.persons,
+                "through": past.through.isoformat() if past.through else None,
+            },
+            "total_with_history": snap.persons + past.persons,
             "as_of": timezone.now().replace(microsecond=0).isoformat(),
         }
     )

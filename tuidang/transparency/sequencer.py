@@ -17,9 +17,10 @@ from django.db import connection, transaction
 from tuidang.registry.counters import add_to_counters
 from tuidang.registry.models import Declaration, Person, Revocation, Status, Total
 from tuidang.registry.screening import screen_received
+from tuidang.stats.milestones import record_crossings
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
-from tuidang.tlog.entry import EntryError, encode_entry
+from tuidang.tlog.entry import EntryError, RevocationEntry, encode_entry, parse_entry
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
 from tuidang.tlog.tally import Tally, tally_delta
 from tuidang.transparency import entries as log_entries
@@ -57,11 +58,29 @@ def _tally_from_totals() -> Tally:
     )
 
 
+def _revoked_entries(entries: list) -> dict:
+    """The declaration entries this batch's revocations revoke, read in one query."""
+    wanted = {e.revokes for e in entries if isinstance(e, RevocationEntry)}
+    rows = LogEntry.objects.filter(index__in=wanted).values_list("index", "data") if wanted else ()
+    return {index: parse_entry(bytes(data)) for index, data in rows}
+
+
 def _counter_deltas(entries: list) -> tuple[dict, dict]:
-    """Counter changes derived from the entries by the auditor's own rule."""
+    """Counter changes derived from the entries by the auditor's own rule.
+
+    Region and sector totals (not per day) come from the persons of a declaration entry;
+    a revocation subtracts those of the declaration entry it revokes.
+    """
     totals: dict[str, int] = defaultdict(int)
     daily: dict = defaultdict(int)
+    revoked = _revoked_entries(entries)
     for entry in entries:
+        sign = -1 if isinstance(entry, RevocationEntry) else 1
+        for person in (revoked[entry.revokes] if sign < 0 else entry).persons:
+            if person.region:
+                totals[f"region:{person.region}"] += sign
+            if person.sector:
+                totals[f"sector:{person.sector}"] += sign
         delta = tally_delta(entry)
         changes = {
             "persons": delta.persons,
@@ -180,6 +199,7 @@ def step(limit: int | None = None) -> StepResult:
         _set_log_indices(Declaration, [d.id for d in declarations], first, published=True)
         _set_log_indices(Revocation, [r.id for r in revocations], first + len(declarations))
         add_to_counters(*_counter_deltas(entries))
+        record_crossings(first, [tally_delta(e).persons for e in entries])
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()
