@@ -14,6 +14,7 @@ def setup() -> Path:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("RECEIPT_KEY", secrets.token_urlsafe(40))
     os.environ["LOG_SIGNING_KEY_FILE"] = str(workdir / "log.key")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     from nacl.public import PrivateKey
 
     records_key = PrivateKey.generate()  # private fields are sealed to its public half
