@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,10 +18,7 @@ from tuidang.registry.models import Declaration, Status
 
 def access_contest(request: HttpRequest, contest_id: int) -> Contest:
     access_moderator(request.user)
-    contest = Contest.objects.select_related("declaration").filter(pk=contest_id).first()
-    if contest is None:
-        raise Http404("no such contest")
-    return contest
+    return get_object_or_404(Contest.objects.select_related("declaration"), pk=contest_id)
 
 
 @never_cache

@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -56,10 +56,7 @@ def statement_queue(request: HttpRequest) -> HttpResponse:
 
 def access_declaration(request: HttpRequest, serial: int) -> Declaration:
     access_moderator(request.user)
-    declaration = Declaration.objects.filter(pk=serial).first()
-    if declaration is None:
-        raise Http404("no such declaration")
-    return declaration
+    return get_object_or_404(Declaration, pk=serial)
 
 
 def _declaration_page(

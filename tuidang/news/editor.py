@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,10 +21,7 @@ from tuidang.registry import dates
 
 def _article(request: HttpRequest, pk: int) -> Article:
     access_editor(request.user)
-    found = Article.objects.filter(pk=pk).first()
-    if found is None:
-        raise Http404("no such article")
-    return found
+    return get_object_or_404(Article, pk=pk)
 
 
 @never_cache

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,10 +22,7 @@ from tuidang.registry import dates
 
 def _newsletter(request: HttpRequest, pk: int) -> Newsletter:
     access_editor(request.user)
-    found = Newsletter.objects.filter(pk=pk).first()
-    if found is None:
-        raise Http404("no such newsletter")
-    return found
+    return get_object_or_404(Newsletter, pk=pk)
 
 
 @never_cache
