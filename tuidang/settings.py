@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it sees every cookie the others set before calling a page public.
+    "tuidang.core.publiccache.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tuidang.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -343,3 +345,14 @@ NEWSLETTER_RATE_PER_MINUTE = env_int("NEWSLETTER_RATE_PER_MINUTE", 120, minimum=
 # Unconfirmed sign-ups are removed after this many days; the confirmation link expires then.
 NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 7, minimum=1, maximum=30)
 # --- end of news and the newsletter ------------------------------------------------------
+
+# --- Read caching (tuidang.core.publiccache, tuidang.core.microcache) -------------------
+# Anonymous pages that set no cookie are `Cache-Control: public` for this many seconds.
+PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 5, maximum=3600)
+# Each web process answers repeats of such responses from memory for at most this many
+# seconds (0 turns the micro-cache off), keeping at most MICROCACHE_ENTRIES URLs.
+MICROCACHE_SECONDS = env_float("MICROCACHE_SECONDS", 1.0, minimum=0.0, maximum=60.0)
+MICROCACHE_ENTRIES = env_int("MICROCACHE_ENTRIES", 1000, minimum=1, maximum=100_000)
+# Most declarations one intake transaction carries (tuidang.registry.groupcommit); 1 turns
+# group commit off (one transaction per declaration).
+GROUP_COMMIT_MAX = env_int("GROUP_COMMIT_MAX", 200, minimum=1, maximum=5000)

@@ -1,6 +1,13 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from tuidang.core.microcache import MicroCache
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
-application = get_wsgi_application()
+application = MicroCache(
+    get_wsgi_application(),
+    ttl=settings.MICROCACHE_SECONDS,
+    max_entries=settings.MICROCACHE_ENTRIES,
+)

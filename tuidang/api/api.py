@@ -33,7 +33,7 @@ from tuidang.api.schemas import (
 from tuidang.helpers.access import is_helper
 from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
-from tuidang.registry import actions
+from tuidang.registry import actions, groupcommit
 from tuidang.registry.forms import validate_plain_text
 from tuidang.registry.models import Declaration
 from tuidang.registry.submission import FieldError, Validated, validate_helper_submission
@@ -231,6 +231,43 @@ def _store(checked: Validated, helper, hold: str) -> actions.Submitted:
     )
 
 
+def _store_each(checked: list[tuple[str | None, Validated]], helper, hold: str) -> list[dict]:
+    """Store every good item (one group commit for all), report every bad one."""
+    good = [(i, c) for i, (_ref, c) in enumerate(checked) if c.ok]
+    by_channel: dict[str, list[tuple[int, Validated]]] = {}
+    for index, c in good:
+        by_channel.setdefault(c.fields["channel"], []).append((index, c))
+    stored: dict[int, actions.Submitted] = {}
+    for channel, group in by_channel.items():
+        outcomes = groupcommit.submit_many(
+            [_declaration_data(c, hold) for _i, c in group], channel=channel, helper=helper)
+        for (index, c), outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, ValueError):
+                c.errors.append(_not_stored())
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                stored[index] = outcome
+    return [
+        _accepted(index, ref, stored[index]) if index in stored
+        else {"index": index, "ok": False, "client_ref": ref,
+              "errors": _errors_out(index, c.errors)}
+        for index, (ref, c) in enumerate(checked)
+    ]
+
+
+def _declaration_data(checked: Validated, hold: str) -> actions.DeclarationData:
+    fields = checked.fields
+    return actions.DeclarationData(
+        checked.persons,
+        statement_title=fields.get("statement_title", ""),
+        statement_text=fields.get("statement_text", ""),
+        contact=fields.get("contact", ""),
+        notes=fields.get("notes", ""),
+        intake_hold=hold,
+    )
+
+
 def _errors_out(index: int, errors: list[FieldError]) -> list[dict]:
     return [{"path": format_path(("declarations", index, *e.path)), "message": e.message}
             for e in errors]
@@ -281,16 +318,7 @@ def submit_declarations(request: HttpRequest, payload: BatchIn):
         results = [_accepted(i, ref, s)
                    for i, ((ref, _c), s) in enumerate(zip(checked, stored, strict=True))]
     else:
-        results = []
-        for index, (ref, c) in enumerate(checked):
-            if c.ok:
-                try:
-                    results.append(_accepted(index, ref, _store(c, helper, hold)))
-                    continue
-                except ValueError:
-                    c.errors.append(_not_stored())
-            results.append({"index": index, "ok": False, "client_ref": ref,
-                            "errors": _errors_out(index, c.errors)})
+        results = _store_each(checked, helper, hold)
     accepted = sum(1 for r in results if r["ok"])
     return Status(200, {"accepted": accepted, "rejected": len(results) - accepted,
                         "results": results})

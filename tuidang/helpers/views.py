@@ -8,7 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tuidang.helpers.access import access_helper
-from tuidang.registry import actions
+from tuidang.registry import actions, groupcommit
+from tuidang.registry.actions import DeclarationData
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import HelperSubmissionForm
 from tuidang.registry.models import Declaration, Status
@@ -47,7 +48,9 @@ def declare(request: HttpRequest) -> HttpResponse:
     helper = access_helper(request.user)
 
     def submit(persons, data) -> actions.Submitted:
-        return actions.submit_declaration(persons, helper=helper, **data)
+        channel = data.pop("channel")
+        return groupcommit.submit(DeclarationData(persons, **data), channel=channel,
+                                  helper=helper)
 
     return handle_declaration_form(
         request, HelperSubmissionForm, "helpers/declare.html", submit

@@ -192,6 +192,7 @@ class DeclarationData:
     contact: str = ""
     notes: str = ""
     import_key: str | None = None
+    intake_hold: str = ""
 
 
 def submit_declarations_bulk(
@@ -212,7 +213,7 @@ def submit_declarations_bulk(
         _new_declaration(
             item.persons, channel=channel, helper=helper,
             statement_title=item.statement_title, statement_text=item.statement_text,
-            intake_hold="", import_key=item.import_key,
+            intake_hold=item.intake_hold, import_key=item.import_key,
         )
         for item in items
     ]

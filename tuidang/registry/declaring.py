@@ -14,6 +14,7 @@ from django.shortcuts import render
 from tuidang.protection import gate
 from tuidang.registry.actions import PersonData, Submitted
 from tuidang.registry.forms import PersonFormSet
+from tuidang.registry.receipt_page import receipt_response
 
 PREFIX = "persons"
 # Declaration-level form fields passed on to actions.submit_declaration.
@@ -63,5 +64,4 @@ def handle_declaration_form(
     persons = [PersonData.from_form(f.cleaned_data) for f in formset.forms if f.cleaned_data]
     fields = {k: form.cleaned_data[k] for k in SUBMISSION_FIELDS if k in form.cleaned_data}
     submitted = submit(persons, {**fields, "intake_hold": verdict.hold_reason})
-    context.update(declaration=submitted.declaration, receipt_code=submitted.receipt_code)
-    return render(request, "registry/receipt_issued.html", context)
+    return receipt_response(request, context, submitted)

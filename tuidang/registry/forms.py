@@ -4,11 +4,13 @@ It works without JavaScript: "add a person" is a submit button that renders the
 form again with one more row (see views.declare).
 """
 
+import functools
 import unicodedata
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -36,6 +38,32 @@ def _blank(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
+# Places inside China are chosen as regions, not as countries.
+NOT_OVERSEAS = frozenset({"CN", "HK", "MO", "TW"})
+
+
+@functools.cache
+def _countries_in(language: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((code, str(name)) for code, name in countries if code not in NOT_OVERSEAS)
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return _blank(_("Not given")) + list(_countries_in(get_language()))
+
+
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries if code not in NOT_OVERSEAS)
+
+
+class CountryField(forms.ChoiceField):
+    """Checks a code against a set: the list of names is built only to show the form
+    (building it for every posted person cost more than the rest of the validation)."""
+
+    def valid_value(self, value: str) -> bool:
+        return value in _country_codes()
+
+
 class PersonForm(forms.Form):
     display_name = NameField(
         label=_("Name to display"), min_length=1, max_length=40,
@@ -53,7 +81,7 @@ class PersonForm(forms.Form):
         label=_("Region (optional)"), required=False,
         choices=_blank(_("Not given")) + list(Region.choices),
     )
-    country = forms.ChoiceField(label=_("Country, if overseas"), required=False, choices=[])
+    country = CountryField(label=_("Country, if overseas"), required=False, choices=[])
     sector = forms.ChoiceField(
         label=_("Sector (optional)"), required=False,
         choices=_blank(_("Not given")) + list(Sector.choices),
@@ -70,10 +98,9 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Built per form so that country names follow the active language.
-        self.fields["country"].choices = _blank(_("Not given")) + [
-            (code, name) for code, name in countries if code not in ("CN", "HK", "MO", "TW")
-        ]
+        # A callable: the names are looked up only when the form is shown, in the
+        # language active then.
+        self.fields["country"].choices = _country_choices
 
     def clean_birth_year(self) -> int | None:
         year = self.cleaned_data.get("birth_year")

@@ -8,7 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tuidang.protection import gate
-from tuidang.registry import actions, counters
+from tuidang.registry import actions, counters, groupcommit
+from tuidang.registry.actions import DeclarationData
+from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
 from tuidang.stats import history
@@ -19,10 +21,8 @@ from tuidang.transparency import proofs
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
     def submit(persons, data) -> actions.Submitted:
-        return actions.submit_declaration(
-            persons,
-            **data,
-        )
+        channel = data.pop("channel", Channel.SELF)
+        return groupcommit.submit(DeclarationData(persons, **data), channel=channel)
 
     return handle_declaration_form(request, StatementForm, "registry/declare.html", submit)
 

@@ -1,0 +1,188 @@
+"""The read cache: which responses are public, and the in-memory cache in front of Django."""
+
+import io
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+
+from tuidang.core.microcache import MicroCache
+from tuidang.registry.models import Total
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """As Django's test client does: the handler must not close the test's connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def environ(path: str, method: str = "GET", query: str = "", **headers: str) -> dict:
+    env = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }
+    env.update({"HTTP_" + name.upper(): value for name, value in headers.items()})
+    return env
+
+
+def call(app, env: dict) -> tuple[str, dict, bytes]:
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(status=status, headers=dict(headers))
+
+    body = b"".join(app(env, start_response))
+    if started["status"].startswith("500"):
+        raise AssertionError(body[:2000])
+    return started["status"], started["headers"], body
+
+
+class FakeApp:
+    """Answers with the headers a test gives, and counts how often it is called."""
+
+    def __init__(self, status="200 OK", **headers: str) -> None:
+        self.calls, self.status = 0, status
+        self.headers = {"Cache-Control": "public, max-age=60", **headers}
+
+    def __call__(self, env, start_response):
+        self.calls += 1
+        body = f"answer {self.calls} for {env.get('HTTP_ACCEPT_LANGUAGE')}".encode()
+        headers = [(k.replace("_", "-"), v) for k, v in self.headers.items()]
+        start_response(self.status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def test_it_answers_count_json_from_memory_until_the_entry_expires():
+    clock = Clock()
+    app = MicroCache(get_wsgi_application(), ttl=2, clock=clock)
+    Total.objects.update_or_create(key="persons", defaults={"value": 5})
+    first = call(app, environ("/count.json"))
+    assert first[0] == "200 OK" and b'"persons": 5' in first[2]
+    Total.objects.filter(key="persons").update(value=9)
+    clock.now += 1.9
+    assert call(app, environ("/count.json"))[2] == first[2]  # served from memory
+    clock.now += 0.2  # count.json says max-age=5, the cache keeps it 2 s at most
+    assert b'"persons": 9' in call(app, environ("/count.json"))[2]
+
+
+def test_it_caches_the_public_home_page_but_not_the_form_page():
+    app = MicroCache(get_wsgi_application(), ttl=5, clock=Clock())
+    Total.objects.update_or_create(key="persons", defaults={"value": 5})
+    status, headers, _ = call(app, environ("/en/"))
+    assert status == "200 OK" and headers["Cache-Control"] == "public, max-age=5"
+    status, headers, form = call(app, environ("/en/declare/"))
+    assert "public" not in headers["Cache-Control"] and "Set-Cookie" in headers
+    status, headers, again = call(app, environ("/en/declare/"))
+    # Each visitor gets a CSRF token of their own, never the previous visitor's page.
+    assert "Set-Cookie" in headers and again != form
+
+
+def test_it_never_stores_or_serves_for_a_request_with_a_cookie_or_a_token():
+    fake = FakeApp()
+    app = MicroCache(fake, ttl=5, clock=Clock())
+    call(app, environ("/x", COOKIE="sessionid=abc"))
+    call(app, environ("/x", COOKIE="sessionid=abc"))
+    call(app, environ("/x", AUTHORIZATION="Bearer t"))
+    assert fake.calls == 3
+    call(app, environ("/x"))
+    call(app, environ("/x", COOKIE="sessionid=abc"))  # a stored page is not served to them
+    assert fake.calls == 5
+
+
+@pytest.mark.parametrize("headers", [
+    {"Cache-Control": "max-age=60"},  # not public
+    {"Cache-Control": "public, max-age=0"},
+    {"Cache-Control": "public, no-store, max-age=60"},
+    {"Cache-Control": "private, max-age=60"},
+    {"Set-Cookie": "csrftoken=x"},
+    {"Vary": "Cookie"},
+    {"Vary": "Accept-Language, Authorization"},
+])
+def test_it_does_not_store_what_the_response_does_not_allow(headers):
+    fake = FakeApp(**headers)
+    app = MicroCache(fake, ttl=5, clock=Clock())
+    call(app, environ("/x"))
+    call(app, environ("/x"))
+    assert fake.calls == 2
+
+
+def test_it_does_not_store_errors_posts_or_head_answers():
+    fake = FakeApp(status="404 Not Found")
+    app = MicroCache(fake, ttl=5, clock=Clock())
+    call(app, environ("/x"))
+    call(app, environ("/x"))
+    ok = FakeApp()
+    app = MicroCache(ok, ttl=5, clock=Clock())
+    call(app, environ("/y", method="POST"))
+    call(app, environ("/y", method="POST"))
+    call(app, environ("/y", method="HEAD"))
+    call(app, environ("/y", method="HEAD"))
+    assert (fake.calls, ok.calls) == (2, 4)
+    call(app, environ("/y"))
+    call(app, environ("/y", method="HEAD"))  # a stored GET answers HEAD too
+    assert ok.calls == 5
+
+
+def test_it_keeps_one_entry_per_language_of_a_page_that_varies():
+    fake = FakeApp(Vary="Accept-Language")
+    app = MicroCache(fake, ttl=5, clock=Clock())
+    en = call(app, environ("/", ACCEPT_LANGUAGE="en"))[2]
+    zh = call(app, environ("/", ACCEPT_LANGUAGE="zh-hans"))[2]
+    assert en != zh
+    assert call(app, environ("/", ACCEPT_LANGUAGE="en"))[2] == en
+    assert call(app, environ("/", ACCEPT_LANGUAGE="zh-hans"))[2] == zh
+    assert fake.calls == 2
+
+
+def test_it_keys_by_query_string_and_stays_within_its_bounds():
+    fake = FakeApp()
+    app = MicroCache(fake, ttl=5, max_entries=3, max_body=30, clock=Clock())
+    for n in range(10):  # an attacker's endless distinct URLs
+        call(app, environ("/x", query=f"n={n}"))
+    assert len(app._urls) == 3
+    call(app, environ("/x", query="n=9"))
+    assert fake.calls == 10
+    call(app, environ("/x", query="n=0"))  # evicted long ago
+    assert fake.calls == 11
+    big = FakeApp()
+    big.headers["X_Padding"] = "y"
+    small_app = MicroCache(big, ttl=5, max_body=5, clock=Clock())
+    call(small_app, environ("/z"))
+    call(small_app, environ("/z"))
+    assert big.calls == 2  # bodies over max_body are not kept
+
+
+def test_it_passes_everything_through_when_switched_off():
+    fake = FakeApp()
+    app = MicroCache(fake, ttl=0, clock=Clock())
+    call(app, environ("/x"))
+    call(app, environ("/x"))
+    assert fake.calls == 2
+
+
+def test_it_marks_only_anonymous_cookieless_pages_public(client):
+    assert client.get("/en/")["Cache-Control"] == "public, max-age=5"
+    assert client.get("/en/statements/")["Cache-Control"] == "public, max-age=5"
+    assert "public" not in client.get("/en/declare/")["Cache-Control"]
+    assert client.get("/altcha/challenge")["Cache-Control"] == "no-store"
+    client.cookies["csrftoken"] = "x" * 32
+    assert not client.get("/en/").has_header("Cache-Control")
+    assert client.get("/count.json")["Cache-Control"] == "public, max-age=5"  # its own policy
