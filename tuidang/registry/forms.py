@@ -38,6 +38,25 @@ def _blank(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
+class FixedChoicesMixin:
+    """Choices fixed when the form class is defined, shared by every form instead of
+    deep-copied for each one (copying their translatable labels cost more than
+    validating the whole form). Nothing changes these choices after definition."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class FixedChoiceField(FixedChoicesMixin, forms.ChoiceField):
+    pass
+
+
+class FixedMultipleChoiceField(FixedChoicesMixin, forms.MultipleChoiceField):
+    pass
+
+
 # Places inside China are chosen as regions, not as countries.
 NOT_OVERSEAS = frozenset({"CN", "HK", "MO", "TW"})
 
@@ -72,17 +91,17 @@ class PersonForm(forms.Form):
         error_messages={"required": _("Enter a name to display, an alias is fine.")},
     )
     is_real_name = forms.BooleanField(label=_("This is the person's real name"), required=False)
-    organizations = forms.MultipleChoiceField(
+    organizations = FixedMultipleChoiceField(
         label=_("Organizations quit"), choices=Organization.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one organization.")},
     )
-    region = forms.ChoiceField(
+    region = FixedChoiceField(
         label=_("Region (optional)"), required=False,
         choices=_blank(_("Not given")) + list(Region.choices),
     )
     country = CountryField(label=_("Country, if overseas"), required=False, choices=[])
-    sector = forms.ChoiceField(
+    sector = FixedChoiceField(
         label=_("Sector (optional)"), required=False,
         choices=_blank(_("Not given")) + list(Sector.choices),
     )
