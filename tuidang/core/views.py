@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tuidang.registry import counters
 from tuidang.stats.views import home_context
 from tuidang.transparency import keys, storage
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     snapshot = counters.snapshot(days=30)
     context = {
@@ -21,12 +21,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", context)
 
 
-@require_GET
+@require_safe
 def counting_rule(request: HttpRequest) -> HttpResponse:
     return render(request, "core/counting.html")
 
 
-@require_GET
+@require_safe
 def verify(request: HttpRequest) -> HttpResponse:
     context = {
         "checkpoint": storage.signed_checkpoint().decode(),

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tuidang.protection import gate
 from tuidang.registry import actions, counters, groupcommit
@@ -104,7 +104,7 @@ def receipt_entry(request: HttpRequest) -> HttpResponse:
     return _download(request, "entry")
 
 
-@require_GET
+@require_safe
 def count_json(request: HttpRequest) -> JsonResponse:
     snap = counters.snapshot(days=2)
     past = history.summary()  # imported counts from before tuidang, not proven by the log

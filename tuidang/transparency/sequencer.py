@@ -15,17 +15,15 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tuidang.registry.counters import add_to_counters
-from tuidang.registry.models import Declaration, Person, Revocation, Status, Total
+from tuidang.registry.models import Declaration, Revocation, Total
 from tuidang.registry.screening import screen_received
 from tuidang.stats.milestones import record_crossings
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
-from tuidang.tlog.entry import EntryError, RevocationEntry, encode_entry, parse_entry
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
-from tuidang.tlog.tally import Tally, tally_delta
-from tuidang.transparency import entries as log_entries
-from tuidang.transparency import keys, storage
-from tuidang.transparency.models import LogEntry, LogState, Tile
+from tuidang.tlog.tally import Tally
+from tuidang.transparency import keys, pending, storage
+from tuidang.transparency.models import LogState
 
 logger = logging.getLogger("tuidang.sequencer")
 
@@ -58,30 +56,16 @@ def _tally_from_totals() -> Tally:
     )
 
 
-def _revoked_entries(entries: list) -> dict:
-    """The declaration entries this batch's revocations revoke, read in one query."""
-    wanted = {e.revokes for e in entries if isinstance(e, RevocationEntry)}
-    rows = LogEntry.objects.filter(index__in=wanted).values_list("index", "data") if wanted else ()
-    return {index: parse_entry(bytes(data)) for index, data in rows}
+def _counter_deltas(batch: pending.Batch) -> tuple[dict, dict]:
+    """Counter changes from the batch's tally deltas, by the auditor's own rule.
 
-
-def _counter_deltas(entries: list) -> tuple[dict, dict]:
-    """Counter changes derived from the entries by the auditor's own rule.
-
-    Region and sector totals (not per day) come from the persons of a declaration entry;
-    a revocation subtracts those of the declaration entry it revokes.
+    Region and sector totals (not per day) come from the persons of the entries.
     """
-    totals: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int, batch.places)
     daily: dict = defaultdict(int)
-    revoked = _revoked_entries(entries)
-    for entry in entries:
-        sign = -1 if isinstance(entry, RevocationEntry) else 1
-        for person in (revoked[entry.revokes] if sign < 0 else entry).persons:
-            if person.region:
-                totals[f"region:{person.region}"] += sign
-            if person.sector:
-                totals[f"sector:{person.sector}"] += sign
-        delta = tally_delta(entry)
+    totals["entries"] += len(batch.encoded)
+    for delta in batch.deltas:
+        totals["revocations"] += int(delta.revocation)
         changes = {
             "persons": delta.persons,
             "declarations": delta.declarations,
@@ -90,8 +74,6 @@ def _counter_deltas(entries: list) -> tuple[dict, dict]:
             "org:pioneers": delta.pioneers,
             f"channel:{delta.channel}": delta.persons,
         }
-        totals["entries"] += 1
-        totals["revocations"] += int(delta.revocation)
         for key, value in changes.items():
             totals[key] += value
             daily[(delta.day, key)] += value
@@ -108,64 +90,6 @@ def _sign(size: int, root: bytes) -> bytes:
     return sign_checkpoint(checkpoint, keys.signer())
 
 
-def _pending(limit: int) -> tuple[list[Declaration], dict[int, list[Person]], list[Revocation]]:
-    declarations = list(
-        Declaration.objects.select_for_update()
-        .filter(status=Status.ACCEPTED, log_index=None)
-        .order_by("id")[:limit]
-    )
-    persons: dict[int, list[Person]] = defaultdict(list)
-    for person in Person.objects.filter(declaration__in=[d.id for d in declarations]):
-        persons[person.declaration_id].append(person)
-    revocations = list(
-        Revocation.objects.select_for_update()
-        .filter(log_index=None)
-        .select_related("declaration")
-        .order_by("id")[: max(limit - len(declarations), 0)]
-    )
-    return declarations, persons, revocations
-
-
-def _encodable(
-    declarations: list[Declaration], persons: dict[int, list[Person]]
-) -> tuple[list[Declaration], list, list[bytes]]:
-    """Entries for the declarations that encode; any other is held, never a poison pill.
-
-    Intake checks every entry before commit, so a hold here means a bug or a row written
-    around the actions; a moderator sees it in the queue with the reason "entry".
-    """
-    kept, entries, encoded, unloggable = [], [], [], []
-    for declaration in declarations:
-        entry = log_entries.declaration_entry(declaration, persons[declaration.id])
-        try:
-            encoded.append(encode_entry(entry))
-        except EntryError:
-            logger.error("declaration %d cannot be encoded as a log entry; held", declaration.id)
-            unloggable.append(declaration.id)
-            continue
-        kept.append(declaration)
-        entries.append(entry)
-    if unloggable:
-        Declaration.objects.filter(id__in=unloggable).update(
-            status=Status.HELD, hold_reason="entry"
-        )
-    return kept, entries, encoded
-
-
-def _set_log_indices(model, ids: list[int], first: int, published: bool = False) -> None:
-    """One prepared UPDATE run for many rows: bulk_update's CASE expressions cost seconds."""
-    if not ids:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    extra = ", is_published = %s" if published else ""
-    rows = [
-        (first + offset, True, pk) if published else (first + offset, pk)
-        for offset, pk in enumerate(ids)
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET log_index = %s{extra} WHERE id = %s", rows)  # noqa: S608
-
-
 def step(limit: int | None = None) -> StepResult:
     """Screen received declarations and sequence one batch of pending entries."""
     limit = limit or settings.SEQUENCER_BATCH
@@ -175,36 +99,30 @@ def step(limit: int | None = None) -> StepResult:
         log_state, _ = LogState.objects.select_for_update().get_or_create(
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
-        declarations, persons, revocations = _pending(limit)
-        declarations, entries, encoded = _encodable(declarations, persons)
-        for revocation in revocations:
-            entries.append(log_entries.revocation_entry(revocation))
-            encoded.append(encode_entry(entries[-1]))
-        if not entries:
+        batch = pending.declarations(limit)
+        pending.add_revocations(batch, limit - len(batch.encoded))
+        if not batch.encoded:
             if not log_state.signed_checkpoint:
                 log_state.signed_checkpoint = _sign(0, EMPTY_ROOT)
                 log_state.save()
             return StepResult(screened, 0, log_state.size)
         first = log_state.size
         new_size, tiles, root = tlog_tiles.append_leaves(
-            first, [leaf_hash(e) for e in encoded], storage.read_tile
+            first, [leaf_hash(e) for e in batch.encoded], storage.read_tile
         )
-        LogEntry.objects.bulk_create(
-            LogEntry(index=first + i, data=data) for i, data in enumerate(encoded)
+        storage.append_entries(first, batch.encoded)
+        storage.save_tiles(tiles)
+        storage.set_log_indices(Declaration, batch.declaration_ids, first, published=True)
+        storage.set_log_indices(
+            Revocation, batch.revocation_ids, first + len(batch.declaration_ids)
         )
-        Tile.objects.bulk_create(
-            [Tile(level=lv, index=ix, data=data) for (lv, ix), data in tiles.items()],
-            update_conflicts=True, unique_fields=["level", "index"], update_fields=["data"],
-        )
-        _set_log_indices(Declaration, [d.id for d in declarations], first, published=True)
-        _set_log_indices(Revocation, [r.id for r in revocations], first + len(declarations))
-        add_to_counters(*_counter_deltas(entries))
-        record_crossings(first, [tally_delta(e).persons for e in entries])
+        add_to_counters(*_counter_deltas(batch))
+        record_crossings(first, batch.persons)
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()
-    logger.info("sequenced %d entries, log size %d", len(entries), new_size)
-    return StepResult(screened, len(entries), new_size)
+    logger.info("sequenced %d entries, log size %d", len(batch.encoded), new_size)
+    return StepResult(screened, len(batch.encoded), new_size)
 
 
 def drain(limit: int | None = None) -> int:

@@ -1,7 +1,7 @@
 """The log's static read path: checkpoint, hash tiles, entry bundles, verifier key."""
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.transparency import keys, storage
@@ -18,7 +18,7 @@ def _response(body: bytes, content_type: str, cache: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def checkpoint(request: HttpRequest) -> HttpResponse:
     signed = storage.signed_checkpoint()
     if not signed:
@@ -26,12 +26,12 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
     return _response(signed, TEXT, "public, max-age=2")
 
 
-@require_GET
+@require_safe
 def verifier_key(request: HttpRequest) -> HttpResponse:
     return _response((keys.verifier_key() + "\n").encode(), TEXT, "public, max-age=3600")
 
 
-@require_GET
+@require_safe
 def tile(request: HttpRequest, tile_path: str) -> HttpResponse:
     try:
         ref = tlog_tiles.parse_tile_path("tile/" + tile_path)

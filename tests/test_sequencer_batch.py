@@ -1,0 +1,120 @@
+"""The sequencer's batch path: entries encoded from plain rows, indices, holds, counters."""
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from tuidang.registry.actions import PersonData, revoke_declaration, submit_declaration
+from tuidang.registry.models import Declaration, Person, Revocation, Status, Total
+from tuidang.tlog.entry import DeclarationEntry, encode_entry, parse_entry
+from tuidang.transparency import keys, sequencer
+from tuidang.transparency.entries import declaration_entry
+from tuidang.transparency.models import LogEntry
+
+pytestmark = pytest.mark.django_db
+
+AUDIT = str(Path(sys.executable).parent / "tuidang-audit")
+
+
+def logged(declaration: Declaration) -> bytes:
+    return bytes(LogEntry.objects.get(index=declaration.log_index).data)
+
+
+def test_it_logs_exactly_the_entry_intake_checked():
+    variants = [
+        [PersonData("张三", ("party",))],
+        [PersonData("Zhang San", ("party", "league"), is_real_name=True, region="beijing",
+                    sector="teacher"),
+         PersonData("小明", ("pioneers",), region="overseas", country="US"),
+         PersonData("王\u3000五", ("league",), sector="police")],  # an ideographic space
+        [PersonData("李四", ("party", "league", "pioneers"), region="tianjin")],
+    ]
+    for persons in variants:
+        submit_declaration(persons)
+    submit_declaration([PersonData("赵六", ("party",))], statement_title="为什么",
+                       statement_text="我退出。")
+    sequencer.drain()
+    declarations = Declaration.objects.order_by("id")
+    assert [d.log_index for d in declarations] == [0, 1, 2, 3]
+    for declaration in declarations:
+        persons = list(declaration.persons.order_by("position"))
+        expected = encode_entry(declaration_entry(declaration, persons))
+        assert logged(declaration) == expected
+        assert parse_entry(expected).serial == declaration.id
+    assert b"person league alias - police \xe7\x8e\x8b\xe3\x80\x80\xe4\xba\x94\n" in logged(
+        declarations[1]
+    )
+    assert b"overseas:US" in logged(declarations[1])
+    assert parse_entry(logged(declarations[3])).statement_commitment is not None
+
+
+def test_it_numbers_consecutive_and_scattered_declarations_in_serial_order():
+    for i in range(40):  # a run of consecutive accepted ids
+        submit_declaration([PersonData(f"甲{i}", ("party",))])
+    for i in range(30):  # then every other one a duplicate, held: scattered ids
+        submit_declaration([PersonData(f"乙{i}", ("party",))])
+        submit_declaration([PersonData(f"甲{i}", ("party",))])
+    assert sequencer.step(limit=1000).sequenced == 70
+    accepted = list(Declaration.objects.filter(status=Status.ACCEPTED).order_by("id"))
+    assert [d.log_index for d in accepted] == list(range(70))
+    assert all(d.is_published for d in accepted)
+    held = Declaration.objects.filter(status=Status.HELD)
+    assert held.count() == 30
+    assert not held.filter(log_index__isnull=False).exists()
+    assert not held.filter(is_published=True).exists()
+    for declaration in accepted:
+        assert parse_entry(logged(declaration)).serial == declaration.id
+
+
+def test_it_holds_an_unloggable_declaration_and_logs_the_rest_of_the_batch():
+    for i in range(60):
+        submit_declaration([PersonData(f"丙{i}", ("party",)),
+                            PersonData(f"丁{i}", ("league",), region="hebei")])
+    bad = Person.objects.get(display_name="丁30")
+    Person.objects.filter(pk=bad.pk).update(display_name="丁\u200b30")  # a format character
+    assert sequencer.step(limit=1000).sequenced == 59
+    held = Declaration.objects.get(status=Status.HELD)
+    assert (held.id, held.hold_reason, held.log_index) == (bad.declaration_id, "entry", None)
+    totals = dict(Total.objects.values_list("key", "value"))
+    assert totals["persons"] == 118
+    assert totals["region:hebei"] == 59
+    assert LogEntry.objects.count() == 59
+
+
+def test_counters_follow_the_entries_when_declarations_and_a_revocation_share_a_batch(
+    tmp_path,
+):
+    submit_declaration([PersonData("戊", ("party",), region="overseas", country="CA",
+                                   sector="teacher")])
+    sequencer.drain()
+    with transaction.atomic():
+        revoke_declaration(Declaration.objects.get(), Revocation.Reason.RETRACTED)
+    for i in range(5):
+        submit_declaration([PersonData(f"己{i}", ("league",), region="overseas", country="CA"),
+                            PersonData(f"庚{i}", ("pioneers",), sector="teacher")])
+    assert sequencer.step(limit=100).sequenced == 6
+    entries = [parse_entry(bytes(d)) for d in LogEntry.objects.order_by("index")
+               .values_list("data", flat=True)]
+    assert [type(e).__name__ for e in entries] == ["DeclarationEntry"] + [
+        "DeclarationEntry"] * 5 + ["RevocationEntry"]
+    expected = Counter()
+    for entry in entries:
+        sign = 1 if isinstance(entry, DeclarationEntry) else -1
+        for person in (entry if sign > 0 else entries[entry.revokes]).persons:
+            expected[f"region:{person.region}"] += sign * bool(person.region)
+            expected[f"sector:{person.sector}"] += sign * bool(person.sector)
+    totals = dict(Total.objects.values_list("key", "value"))
+    assert totals["region:overseas:CA"] == expected["region:overseas:CA"] == 5
+    assert totals["sector:teacher"] == expected["sector:teacher"] == 5
+    assert (totals["persons"], totals["declarations"], totals["revocations"]) == (10, 5, 1)
+    assert (totals["org:party"], totals["org:league"], totals["org:pioneers"]) == (0, 5, 5)
+    call_command("log_export", tmp_path)
+    result = subprocess.run([AUDIT, str(tmp_path), "--key", keys.verifier_key(),
+                             "--no-progress"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "persons=10" in result.stdout
