@@ -265,3 +265,19 @@ def test_it_checks_lines_with_the_web_forms_rules(tmp_path, client, alice):
         assert web == imported, person
     assert Declaration.objects.filter(channel="import").count() == (
         Declaration.objects.exclude(channel="import").count())
+
+
+@pytest.mark.parametrize("name,text", [("mixed.csv", MIXED_CSV), ("mixed.jsonl", MIXED_JSONL)])
+def test_it_checks_lines_in_worker_processes_with_the_same_outcome(tmp_path, alice, charlie,
+                                                                   name, text):
+    path = write(tmp_path, name, text)
+    alone = run(path, helper="charlie", workers=0)
+    receipts = tmp_path / "receipts.csv"
+    pooled = run(path, workers=2, receipts=receipts)
+    assert pooled == alone
+    assert pooled.splitlines()[-1].startswith("imported 3,")
+    rows = list(csv.reader(receipts.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    assert len(rows) == 3
+    for _line, _ref, code in rows:
+        assert find_by_receipt(code).helper == alice
+    assert run(path, workers=2).splitlines()[-1].endswith("skipped 3 already imported")

@@ -1,16 +1,13 @@
 """Every change to declarations goes through a function here, in one transaction."""
 
-import os
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, NotSupportedError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from tuidang.registry import dates, identity, receipts, sealing
+from tuidang.registry import bulk, dates, receipts
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
-from tuidang.registry.models import Declaration, Person, Revocation, StatementStatus, Status
-from tuidang.tlog.entry import encode_entry
-from tuidang.transparency.entries import declaration_entry
+from tuidang.registry.models import Declaration, Revocation, StatementStatus, Status
 
 
 @dataclass(frozen=True)
@@ -48,95 +45,17 @@ class AlreadyImported(Exception):
     """A declaration with this import key exists: the line was imported before."""
 
 
-def _new_declaration(
-    persons: list[PersonData], *, channel: str, helper: AbstractBaseUser | None,
-    statement_title: str, statement_text: str, intake_hold: str, import_key: str | None,
-) -> tuple[Declaration, str]:
-    """An unsaved declaration with a fresh receipt code (only its hash is kept)."""
-    if not persons:
-        raise ValueError("a declaration covers at least one person")
-    code = receipts.new_code()
-    declaration = Declaration(
-        channel=channel,
-        helper=helper,
-        received_on=dates.today(),
-        hold_reason=intake_hold,
-        receipt_hash=receipts.code_hash(code),
-        person_count=len(persons),
-        party_count=sum("party" in p.organizations for p in persons),
-        league_count=sum("league" in p.organizations for p in persons),
-        pioneers_count=sum("pioneers" in p.organizations for p in persons),
-        statement_title=statement_title,
-        statement_text=statement_text,
-        statement_status=StatementStatus.PENDING if statement_text else StatementStatus.NONE,
-        statement_salt=os.urandom(16),
-        private_commitment=b"",
-        import_key=import_key,
-    )
-    return declaration, code
+@dataclass(frozen=True)
+class DeclarationData:
+    """One declaration for submit_declarations_bulk: submit_declaration's arguments."""
 
-
-def _new_persons(declaration: Declaration, persons: list[PersonData]) -> list[Person]:
-    return [
-        Person(
-            declaration=declaration,
-            position=position,
-            display_name=p.display_name,
-            is_real_name=p.is_real_name,
-            party="party" in p.organizations,
-            league="league" in p.organizations,
-            pioneers="pioneers" in p.organizations,
-            region=p.region,
-            country=p.country,
-            sector=p.sector,
-            identity_digest=identity.person_digest(p.display_name, p.organizations),
-        )
-        for position, p in enumerate(persons)
-    ]
-
-
-def _seal_private(
-    declaration: Declaration, persons: list[PersonData], helper: AbstractBaseUser | None,
-    contact: str, notes: str,
-) -> None:
-    """Seal the private fields of a stored declaration (its serial is part of them)."""
-    private = {
-        "serial": declaration.pk,
-        "helper": helper.pk if helper else None,
-        "contact": contact,
-        "notes": notes,
-        "persons": [{"real_name": p.private_real_name, "birth_year": p.birth_year}
-                    for p in persons],
-    }
-    declaration.sealed_private, declaration.private_commitment = sealing.seal(private)
-
-
-def _save_seals(declarations: list[Declaration]) -> None:
-    """What declaration.save(update_fields=[the seal]) does, for many at once.
-
-    One UPDATE … FROM (VALUES …) per INSERT_ROWS declarations (SQLite and PostgreSQL
-    both name the columns of VALUES column1, column2, …): QuerySet.bulk_update builds a
-    CASE expression per row, and executemany costs a round trip per row on PostgreSQL.
-    """
-    meta, quote = Declaration._meta, connection.ops.quote_name
-    table = quote(meta.db_table)
-    sealed, commitment, key = (quote(meta.get_field(name).column)
-                               for name in ("sealed_private", "private_commitment", "id"))
-    with connection.cursor() as cursor:
-        for start in range(0, len(declarations), INSERT_ROWS):
-            chunk = declarations[start : start + INSERT_ROWS]
-            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            # The names come from the model, never from input.
-            sql = (f"UPDATE {table} SET {sealed} = v.column2, {commitment} = v.column3 "  # noqa: S608
-                   f"FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1")
-            cursor.execute(sql, [value for d in chunk
-                                 for value in (d.pk, d.sealed_private, d.private_commitment)])
-
-
-def _check_entry(declaration: Declaration, persons: list[Person]) -> None:
-    # The entry must encode (valid fields, under 64 KiB) before anything is committed,
-    # so the sequencer never meets a declaration it cannot log.
-    encode_entry(declaration_entry(declaration, persons))
+    persons: list[PersonData]
+    statement_title: str = ""
+    statement_text: str = ""
+    contact: str = ""
+    notes: str = ""
+    import_key: str | None = None
+    intake_hold: str = ""
 
 
 def submit_declaration(
@@ -157,42 +76,22 @@ def submit_declaration(
     shown to a declarant always refers to a durable declaration. `intake_hold` (from the
     abuse gate) makes screening hold it for a moderator with that reason. `import_key`
     (imports only) is unique: if a declaration already has it, nothing is stored and
-    AlreadyImported is raised.
+    AlreadyImported is raised. A declaration the public log could not hold raises
+    tlog's EntryError, with nothing stored.
     """
-    declaration, code = _new_declaration(
-        persons, channel=channel, helper=helper, statement_title=statement_title,
-        statement_text=statement_text, intake_hold=intake_hold, import_key=import_key,
+    item = DeclarationData(
+        persons, statement_title=statement_title, statement_text=statement_text,
+        contact=contact, notes=notes, import_key=import_key, intake_hold=intake_hold,
     )
+    [prepared] = bulk.prepare([item], bulk.Intake.now(channel, helper))
     try:
         with transaction.atomic():
-            declaration.save(force_insert=True)
-            Person.objects.bulk_create(_new_persons(declaration, persons))
-            _seal_private(declaration, persons, helper, contact, notes)
-            declaration.save(update_fields=["sealed_private", "private_commitment"])
-            _check_entry(declaration, list(declaration.persons.all()))
+            bulk.store([prepared])
     except IntegrityError:
         if import_key is not None and Declaration.objects.filter(import_key=import_key).exists():
             raise AlreadyImported(import_key) from None
         raise
-    return Submitted(declaration, code)
-
-
-# Rows per INSERT in bulk: short statements are cheaper to build and to send than one
-# statement of a thousand rows (PostgreSQL has no parameter limit to split them).
-INSERT_ROWS = 100
-
-
-@dataclass(frozen=True)
-class DeclarationData:
-    """One declaration for submit_declarations_bulk: submit_declaration's arguments."""
-
-    persons: list[PersonData]
-    statement_title: str = ""
-    statement_text: str = ""
-    contact: str = ""
-    notes: str = ""
-    import_key: str | None = None
-    intake_hold: str = ""
+    return Submitted(bulk.as_declaration(prepared, helper), prepared.code)
 
 
 def submit_declarations_bulk(
@@ -203,37 +102,18 @@ def submit_declarations_bulk(
 ) -> list[Submitted]:
     """Store many validated declarations in one transaction: all of them, or none.
 
-    The same rows, seals and entry check as submit_declaration, written with a few bulk
-    statements; for imports, where one commit per declaration would be too slow. Raises
+    The same rows, seals and entry check as submit_declaration, written with one
+    statement per table (see registry/bulk.py); for imports and group commit, where one
+    commit per declaration would be too slow. It may run inside the caller's
+    transaction (then nothing is durable before the caller commits). Raises
     IntegrityError (e.g. an import key that exists) or EntryError with nothing stored;
     the caller then retries one by one with submit_declaration to sort the good from
     the bad. Receipt codes are returned only after the commit.
     """
-    prepared = [
-        _new_declaration(
-            item.persons, channel=channel, helper=helper,
-            statement_title=item.statement_title, statement_text=item.statement_text,
-            intake_hold=item.intake_hold, import_key=item.import_key,
-        )
-        for item in items
-    ]
-    declarations = [declaration for declaration, _code in prepared]
+    prepared = bulk.prepare(items, bulk.Intake.now(channel, helper))
     with transaction.atomic():
-        Declaration.objects.bulk_create(declarations, batch_size=INSERT_ROWS)
-        if any(d.pk is None for d in declarations):  # the database returns no new ids
-            raise NotSupportedError("bulk_create did not return primary keys")
-        persons = [
-            _new_persons(d, item.persons) for d, item in zip(declarations, items, strict=True)
-        ]
-        Person.objects.bulk_create(
-            [p for group in persons for p in group], batch_size=INSERT_ROWS
-        )
-        for declaration, item in zip(declarations, items, strict=True):
-            _seal_private(declaration, item.persons, helper, item.contact, item.notes)
-        _save_seals(declarations)
-        for declaration, group in zip(declarations, persons, strict=True):
-            _check_entry(declaration, group)
-    return [Submitted(declaration, code) for declaration, code in prepared]
+        bulk.store(prepared)
+    return [Submitted(bulk.as_declaration(p, helper), p.code) for p in prepared]
 
 
 def find_by_receipt(code: str) -> Declaration | None:

@@ -1,0 +1,207 @@
+"""The fast paths of an import decide exactly as the slow definitions they stand for.
+
+quick_check against the forms, the entry pre-check against tlog's encoder, the
+hand-written canonical content against json.dumps, the prepared HMAC against hmac,
+and the Unicode shortcuts (isalnum, isprintable) against the categories.
+"""
+
+import hashlib
+import hmac
+import json
+import random
+import string
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from tuidang.registry import bulk, identity, receipts
+from tuidang.registry.actions import DeclarationData, PersonData
+from tuidang.registry.forms import validate_plain_text
+from tuidang.registry.imports import canonical_content
+from tuidang.registry.quickcheck import Rules, quick_check
+from tuidang.registry.submission import validate_helper_submission
+from tuidang.tlog.entry import EntryError
+
+GIVEN = {"channel": "in-person", "consent": True}
+YEAR = 2026
+
+NAMES = ["张三", "  张三  ", "", " ", "长" * 40, "长" * 41, "a\u200bb", "e\u0301" * 40,
+         "e\u0301" * 41, "A\u3000B", "\u3000张三\u3000", "x\ny", "x\x00", "李\u2028四", "O'Brien",
+         'say "hi"', "back\\slash", "\ufeff名", "名\u00a0字", "張三", "ｚｈａｎｇ", 5, None, ["x"]]
+ORGANIZATIONS = [["party"], ["pioneers", "party"], ["party", "party"], [], ["bogus"], "party",
+                 None, [1], ["league", "pioneers", "party"], ("party",)]
+REGIONS = ["", None, "beijing", "Beijing", " beijing", "overseas", "atlantis", "hong-kong", 0]
+COUNTRIES = ["", None, "DE", "de", "CN", "TW", "US", "XX", 1]
+SECTORS = ["", None, "police", "Police", "spy", False]
+REAL_NAMES = ["", None, "   ", "李小四", "x\ny", "长" * 60, "长" * 61, " 李 ", 7]
+YEARS = [None, "", 1975, "1975", 1899, 1900, 2026, 2027, "2999", "1975.0", " 1975",
+         "１９７５", True, 1975.0, "abc", -5]
+REAL = [None, True, False, "yes", 1]
+TEXTS = {
+    "statement_title": ["", None, "标题", "x\ny", "t" * 200, "t" * 201, "  ", 3],
+    "statement_text": ["", None, "我退出。", "line\nbreak", "x\x00", "s" * 5000, "s" * 5001],
+    "contact": ["", None, "x@example.org", "a\tb", "c" * 100, "c" * 101],
+    "notes": ["", None, "notes\nmore", "n" * 1000, "n" * 1001, "\x00"],
+}
+
+
+EDGES = {"display_name": NAMES, "organizations": ORGANIZATIONS, "region": REGIONS,
+         "country": COUNTRIES, "sector": SECTORS, "private_real_name": REAL_NAMES,
+         "birth_year": YEARS, "is_real_name": REAL}
+
+
+def declaration(rng: random.Random) -> dict:
+    """A valid declaration with one to three fields set to edge values."""
+    count = rng.choice([1, 1, 1, 2, 3, 50, 51]) if rng.random() < 0.95 else 0
+    data = {"persons": [valid_person(rng, i) for i in range(count)]}
+    for _ in range(rng.randint(1, 3)):
+        if data["persons"] and rng.random() < 0.7:
+            key = rng.choice(list(EDGES))
+            rng.choice(data["persons"])[key] = rng.choice(EDGES[key])
+        else:
+            key = rng.choice(list(TEXTS))
+            data[key] = rng.choice(TEXTS[key])
+    return data
+
+
+def valid_person(rng: random.Random, index: int) -> dict:
+    region = rng.choice(["", "beijing", "overseas", "tibet"])
+    return {"display_name": f"{rng.choice(['张', '李', 'Wang ', 'ｚ'])}{index}",
+            "organizations": rng.sample(["party", "league", "pioneers"], rng.randint(1, 3)),
+            "region": region, "country": "DE" if region == "overseas" else "",
+            "sector": rng.choice(["", "teacher"]), "is_real_name": rng.random() < 0.5,
+            "private_real_name": rng.choice(["", "李小四"]),
+            "birth_year": rng.choice([None, "", 1980, "1980"])}
+
+
+def agree(data: dict, rules: Rules) -> bool:
+    """Assert that quick_check agrees with the forms; True if it decided at all."""
+    quick = quick_check(data, rules, YEAR)
+    forms = validate_helper_submission({**data, **GIVEN})
+    if quick is None:
+        return False
+    assert forms.ok, (data, forms.errors)
+    persons, fields, names = quick
+    assert persons == forms.persons, data
+    assert fields == {k: v for k, v in forms.fields.items() if k != "channel"}, data
+    assert names == [identity.normalize_name(p.display_name) for p in persons]
+    return True
+
+
+@pytest.fixture
+def rules(db, settings):
+    settings.TIME_ZONE = "UTC"
+    return Rules.from_forms()
+
+
+def test_it_accepts_only_what_the_forms_accept_on_edge_cases(rules, monkeypatch):
+    monkeypatch.setattr("tuidang.registry.dates.today", lambda: __import__("datetime")
+                        .date(YEAR, 6, 1))
+    rng = random.Random(7)
+    decided = sum(agree(declaration(rng), rules) for _ in range(3000))
+    assert decided > 500  # many edge values are valid ones
+
+
+def test_it_decides_the_common_cases_itself(rules, monkeypatch):
+    monkeypatch.setattr("tuidang.registry.dates.today", lambda: __import__("datetime")
+                        .date(YEAR, 6, 1))
+    rng = random.Random(11)
+    for _ in range(300):
+        data = {"persons": [valid_person(rng, i) for i in range(rng.randint(1, 4))],
+                "statement_title": rng.choice(["", "声明"]), "statement_text": "我退出。",
+                "contact": rng.choice(["", "x@example.org"]), "notes": ""}
+        assert agree(data, rules), data
+    same = {"persons": [{"display_name": "张三", "organizations": ["party"]},
+                        {"display_name": "張 三", "organizations": ["league"]}]}
+    assert quick_check(same, rules, YEAR) is None
+    assert not validate_helper_submission({**same, **GIVEN}).ok
+
+
+def test_its_unicode_shortcuts_match_the_categories():
+    for code in range(0x110000):
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        assert ch.isalnum() == (category[0] in "LN"), hex(code)
+        if ch.isprintable():
+            assert category[0] != "C" and category not in ("Zl", "Zp"), hex(code)
+    for ch in string.printable + "".join(chr(c) for c in range(128)):
+        assert identity._to_simplified().convert(ch * 3) == ch * 3
+
+
+def test_the_plain_text_rule_is_the_forms_rule():
+    from django.core.exceptions import ValidationError
+
+    from tuidang.registry.quickcheck import _plain
+
+    for text in ["张三", "A\u3000B", "a\u200bb", "x\ny", "\x00", "名\u00a0字", "\u2028", "ok "]:
+        try:
+            validate_plain_text(text)
+            plain = True
+        except ValidationError:
+            plain = False
+        assert _plain(text) == plain, text
+
+
+def test_the_entry_precheck_never_lets_a_bad_entry_through(db):
+    intake = bulk.Intake("import", None, __import__("datetime").date(2026, 6, 1), "k" * 40)
+    cases = [("张三", "beijing", "", ""), ("A\u3000B", "", "", ""), ("x ", "", "", ""),
+             ("x\ny", "", "", ""), ("e\u0301", "", "", ""), ("长" * 41, "", "", ""),
+             ("ok", "overseas", "DE", "teacher"), ("ok", "overseas", "de", ""),
+             ("ok", "Beijing", "", ""), ("ok", "", "", "Spy"), ("a\u200bb", "", "", "")]
+    for name, region, country, sector in cases:
+        persons = [PersonData(name, ("party",), region=region, country=country, sector=sector)]
+        fits = bulk._entry_fits(persons)
+        try:
+            bulk._check_entry_slowly(DeclarationData(persons), intake, b"\0" * 16)
+            encodes = True
+        except EntryError:
+            encodes = False
+        assert encodes or not fits, name
+        if not encodes:
+            with pytest.raises(EntryError):
+                bulk.prepare([DeclarationData(persons)], intake)
+    assert bulk._entry_fits([PersonData("张三", ("party", "league"), region="beijing")])
+    assert not bulk._entry_fits([PersonData("x", ("league", "party"))])
+
+
+def test_the_canonical_content_is_json_dumps():
+    rng = random.Random(3)
+    pieces = ["张三", 'q"uote', "back\\slash", "new\nline", "\t", "\x01", "\u2028", "é", ""]
+    for _ in range(500):
+        persons = [PersonData(rng.choice(pieces) + rng.choice(pieces), tuple(
+            rng.sample(["party", "league", "pioneers"], rng.randint(1, 3))),
+            is_real_name=rng.random() < 0.5, region=rng.choice(["", "beijing", "overseas"]),
+            country=rng.choice(["", "DE"]), sector=rng.choice(["", "teacher"]))
+            for _ in range(rng.randint(1, 3))]
+        title, text = rng.choice(pieces), rng.choice(pieces) * 2
+        expected = json.dumps({
+            "persons": [[p.display_name, p.is_real_name, list(p.organizations), p.region,
+                         p.country, p.sector] for p in persons],
+            "statement_title": title, "statement_text": text,
+        }, ensure_ascii=False, separators=(",", ":"))
+        assert canonical_content(persons, title, text) == expected
+
+
+@pytest.mark.parametrize("length", [32, 63, 64, 65, 200])
+def test_the_prepared_hmac_is_hmac(length):
+    key = "".join(random.Random(length).choice(string.ascii_letters) for _ in range(length))
+    for message in ["", "张三|party", "x" * 1000]:
+        expected = hmac.new(key.encode(), f"person\n{message}".encode(), hashlib.sha256)
+        assert receipts.hasher(key, "person")(message) == expected.hexdigest()
+
+
+def test_receipt_codes_are_uniform_over_the_alphabet():
+    codes = receipts.new_codes(5000)
+    assert len(set(codes)) == 5000
+    symbols = Counter()
+    for code in codes:
+        groups = code.split("-")
+        assert [len(g) for g in groups] == [4] * 5
+        raw = "".join(groups)
+        assert receipts.normalize_code(code) == raw
+        symbols.update(raw)
+    assert set(symbols) == set(receipts.ALPHABET)
+    expected = 5000 * 20 / len(receipts.ALPHABET)
+    chi2 = sum((n - expected) ** 2 / expected for n in symbols.values())
+    assert chi2 < 80  # 30 degrees of freedom: p < 1e-6 for a fair source to exceed it
