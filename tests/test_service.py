@@ -33,7 +33,7 @@ def test_it_serves_declares_counts_and_stops_cleanly_on_ctrl_c():
         page = browser.post_form("/en/declare/", declaration_post(
             person_fields(0, "张三"), person_fields(1, "李四", ["league"])))
         assert 'id="receipt-code"' in page
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # the sequencer runs every second; CI may be busy
         while count(base)["persons"] < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert count(base)["persons"] == 2

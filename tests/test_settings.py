@@ -69,6 +69,7 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(db):
         assert cursor.fetchone()[0] == 2  # FULL
 
 
+@pytest.mark.postgres
 def test_postgres_commits_synchronously(db):
     from django.db import connection
 

@@ -21,18 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4, help="threads per web worker")
 
-    def handle(self, *args, port: int, host: str, workers: int, **options) -> None:
+    def handle(
+        self, *args, port: int, host: str, workers: int, threads: int, **options
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("tlog_keygen", if_missing=True)
         call_command("collectstatic", interactive=False, verbosity=0)
         manage = [sys.executable, "-m", "django"]
         children = {
+            # granian rather than gunicorn: several times the requests per second on reads,
+            # a little more on form posts (bench/servers.py; figures in docs/deploy.md).
             "web": [
-                sys.executable, "-m", "gunicorn", "tuidang.wsgi",
-                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-                "--worker-class", "gthread", "--graceful-timeout", "5",
-                "--error-logfile", "-", "--log-level", "warning",
+                sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
+                "--host", host, "--port", str(port), "--workers", str(workers),
+                "--blocking-threads", str(threads), "--workers-kill-timeout", "5",
+                "--no-access-log", "--log-level", "warning", "tuidang.wsgi:application",
             ],
             "sequencer": [*manage, "sequencer"],
             "worker": [*manage, "db_worker", "--interval", "1"],

@@ -1,0 +1,195 @@
+"""The files in deploy/: nginx in front of the real service, the torrc, the systemd units.
+
+nginx runs for real (Debian's nginx-light) on free ports in front of `runservice`, with
+the paths of deploy/nginx rewritten into a temporary directory; tor and systemd only
+check their files. Each test is skipped where its program is not installed.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.factories import declare
+from tests.service import ROOT, free_port, start, wait_for
+
+DEPLOY = ROOT / "deploy"
+
+
+pytestmark = pytest.mark.deploy
+
+def need(program: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        pytest.skip(f"{program} is not installed")
+    return path
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs) -> None:
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def get(url: str) -> tuple[int, Message, bytes]:
+    """Status, headers (names case-insensitive: granian sends them in lower case), body."""
+    try:
+        with OPENER.open(url, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def nginx_config(tmp: Path, app_port: int, ports: dict[str, int]) -> Path:
+    """deploy/nginx installed into tmp, pointed at tmp's directories and free ports."""
+    (tmp / "snippets").mkdir()
+    for name in ("tuidang-locations.conf", "tuidang-proxy.conf"):
+        text = (DEPLOY / "nginx" / name).read_text()
+        text = text.replace("/var/lib/tuidang/public", str(tmp / "public"))
+        text = text.replace("/var/lib/tuidang/static/", f"{settings.STATIC_ROOT}/")
+        (tmp / "snippets" / name).write_text(text)
+    site = (DEPLOY / "nginx" / "tuidang.conf").read_text()
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{ports['http']};")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;")
+    site = site.replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{ports['onion']};")
+    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
+    site = site.replace("/etc/letsencrypt/live/tuidang.example/fullchain.pem", str(tmp / "c.pem"))
+    site = site.replace("/etc/letsencrypt/live/tuidang.example/privkey.pem", str(tmp / "k.pem"))
+    (tmp / "tuidang.conf").write_text(site)
+    subprocess.run(
+        [need("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=tuidang.example", "-days", "1",
+         "-keyout", str(tmp / "k.pem"), "-out", str(tmp / "c.pem")],
+        check=True, capture_output=True,
+    )
+    temp = tmp / "temp"
+    main = tmp / "nginx.conf"
+    # The http-level access log is on, as in Debian's nginx.conf: the site must turn it off.
+    main.write_text(f"""
+user root;
+pid {tmp}/nginx.pid;
+error_log {tmp}/main-error.log;
+events {{ worker_connections 64; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {tmp}/access.log;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include tuidang.conf;
+}}
+""")
+    temp.mkdir()
+    return main
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path):
+    nginx = need("nginx")
+    declare(client, "张三")
+    call_command("sequencer", "--once")
+    call_command("log_export", str(tmp_path / "public/log"))
+    declare(client, "李四")
+    call_command("sequencer", "--once")  # the app is one entry ahead of the export now
+
+    app_port = free_port()
+    ports = {name: free_port() for name in ("http", "https", "onion")}
+    config = nginx_config(tmp_path, app_port, ports)
+    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    service = start(["runservice"], PORT=str(app_port))
+    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"])
+    base = f"http://127.0.0.1:{ports['onion']}"
+    try:
+        wait_for(f"http://127.0.0.1:{app_port}/count.json")
+        wait_for(base + "/count.json")
+
+        # An exported tile: from disk, immutable, binary, readable from any origin.
+        status, headers, body = get(base + "/log/tile/entries/000.p/1")
+        assert status == 200
+        assert body == (tmp_path / "public/log/tile/entries/000.p/1").read_bytes()
+        assert headers["Content-Type"] == "application/octet-stream"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["Access-Control-Allow-Origin"] == "*"
+        assert "X-Frame-Options" not in headers  # nginx's answer, not Django's
+        # A tile not exported yet: the application answers it.
+        status, headers, _ = get(base + "/log/tile/entries/000.p/2")
+        assert status == 200
+        assert headers["X-Frame-Options"] == "DENY"  # Django's
+        # The checkpoint is the application's, never older than the database.
+        status, headers, body = get(base + "/log/checkpoint")
+        assert body.split(b"\n")[1] == b"2"
+        assert headers["Content-Type"] == "text/plain; charset=utf-8"
+        status, headers, body = get(base + "/log/key")
+        assert status == 200 and headers["Content-Type"] == "text/plain; charset=utf-8"
+        # Static files from STATIC_ROOT (collected by runservice), pages from the app.
+        status, headers, _ = get(base + "/static/css/site.css")
+        assert status == 200 and headers["Content-Type"] == "text/css"
+        status, _, page = get(base + "/en/")
+        assert status == 200 and b"<html" in page
+        # The clearnet server sends plain HTTP on to HTTPS.
+        status, headers, _ = get(f"http://127.0.0.1:{ports['http']}/en/")
+        assert status == 301 and headers["Location"].startswith("https://")
+
+        # With the application down, the exported checkpoint and tiles still serve.
+        service.send_signal(signal.SIGINT)
+        service.communicate(timeout=30)
+        status, headers, body = get(base + "/log/checkpoint")
+        assert status == 200 and body.split(b"\n")[1] == b"1"
+        assert headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert get(base + "/log/tile/entries/000.p/1")[0] == 200
+    finally:
+        if service.poll() is None:
+            service.send_signal(signal.SIGINT)
+            try:
+                service.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.pid, signal.SIGKILL)  # runservice and its children
+                service.communicate()
+        proxy.send_signal(signal.SIGQUIT)
+        proxy.wait(timeout=20)
+    # No request was logged anywhere.
+    assert not (tmp_path / "access.log").exists() or not (tmp_path / "access.log").read_text()
+
+
+def test_the_torrc_snippet_is_valid(tmp_path):
+    tor = need("tor")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir(mode=0o700)
+    torrc = (DEPLOY / "tor/torrc").read_text().replace("/var/lib/tor/tuidang/", f"{hidden}/")
+    (tmp_path / "torrc").write_text(f"DataDirectory {tmp_path / 'data'}\n{torrc}")
+    result = subprocess.run([tor, "--verify-config", "-f", str(tmp_path / "torrc")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    assert "Configuration was valid" in result.stdout
+
+
+def test_the_systemd_units_are_valid(tmp_path):
+    analyze = need("systemd-analyze")
+    units = []
+    for unit in sorted((DEPLOY / "systemd").iterdir()):
+        # Point the units at this checkout, where the executables they name exist.
+        text = unit.read_text().replace("/opt/tuidang", str(ROOT))
+        (tmp_path / unit.name).write_text(text)
+        units.append(str(tmp_path / unit.name))
+    assert {Path(u).name for u in units} >= {
+        "tuidang-web.service", "tuidang-sequencer.service", "tuidang-worker.service",
+        "tuidang-log-export.timer", "tuidang-backup.timer", "tuidang-restore-drill.timer",
+    }
+    result = subprocess.run([analyze, "verify", "--man=no", *units],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
