@@ -1,0 +1,97 @@
+"""The cards of a statements page, rendered in Python.
+
+A page shows 50 cards and must be answered in well under 20 ms with millions of rows.
+The database part is cheap (two indexed queries, ~4 ms); on a busy 2-core machine,
+rendering 50 cards through the template engine cost about 10 ms of CPU (≈ 25 nodes per
+card, each resolved through the context stack), and with format_html about 8 ms (its
+lazy-string checks on every argument). Here each card is built from f-strings, every value
+from the database or a catalogue passed through html.escape (what Django's escape calls),
+and the labels are translated once per page.
+"""
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tuidang.registry.choices import Region, Sector
+from tuidang.registry.models import Person, StatementStatus
+
+# What a card shows: serial, day, persons, and the statement once a moderator approved it.
+CARD_FIELDS = ("id", "received_on", "person_count", "statement_status", "statement_title",
+               "statement_text")
+PERSON_FIELDS = ("declaration_id", "display_name", "is_real_name", "party", "league",
+                 "pioneers", "region", "country", "sector")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The translated words every card of a page shares."""
+
+    organizations: tuple[str, str, str]
+    real_name: str
+    regions: dict
+    sectors: dict
+
+    @classmethod
+    def current(cls) -> "Labels":
+        return cls((_("Party"), _("League"), _("Pioneers")), _("real name"),
+                   {k: str(v) for k, v in Region.choices}, {k: str(v) for k, v in Sector.choices})
+
+
+def render(rows: list[tuple], statements_url: str) -> SafeString:
+    """The HTML of the cards for rows of CARD_FIELDS, in their order."""
+    if not rows:
+        return SafeString("")
+    labels = Labels.current()
+    persons: dict[int, list[str]] = {row[0]: [] for row in rows}
+    found = (Person.objects.filter(declaration_id__in=list(persons))
+             .order_by("declaration_id", "position").values_list(*PERSON_FIELDS))
+    for serial, *person in found:
+        persons[serial].append(_person(person, labels))
+    url = escape(statements_url)
+    # Safe: every value from the database or a catalogue goes through escape() below.
+    return mark_safe("".join(_card(row, persons[row[0]], url) for row in rows))  # noqa: S308
+
+
+def _person(person: list, labels: Labels) -> str:
+    name, real, party, league, pioneers, region, country, sector = person
+    orgs = ", ".join(label for label, quit in zip(labels.organizations,
+                                                  (party, league, pioneers), strict=True)
+                     if quit)
+    html = f'\n  <li><span class="name">{escape(name)}</span>'
+    if real:
+        html += f' <span class="tag">{escape(labels.real_name)}</span>'
+    html += f" — {escape(orgs)}"
+    if region:
+        html += f" · {escape(labels.regions.get(region, region))}"
+        if country:
+            html += f" ({escape(country)})"
+    if sector:
+        html += f" · {escape(labels.sectors.get(sector, sector))}"
+    return html + "</li>"
+
+
+def _paragraphs(text: str) -> str:
+    """Django's linebreaks filter (paragraphs and <br>, escaped), without its overhead."""
+    paragraphs = re.split("\n{2,}", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n\n".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def _card(row: tuple, persons: list[str], url: str) -> str:
+    serial, day, count, status, title, text = row
+    day = day.isoformat()
+    html = (f'<article class="declaration" id="d{serial}">\n  <header><a href="{url}{serial}/">'
+            f'№ {serial}</a> · <time datetime="{day}">{day}</time>')
+    if count > 1:
+        many = ngettext("%(persons)s person", "%(persons)s people", count) % {"persons": count}
+        html += f" · {escape(many)}"
+    html += "</header>\n  "
+    if status == StatementStatus.APPROVED:
+        if title:
+            html += f"<h3>{escape(title)}</h3>"
+        html += f'\n  <div class="statement-text">{_paragraphs(text) if text else ""}</div>'
+    return html + f'\n  <ul class="persons">{"".join(persons)}\n</ul>\n</article>\n'
