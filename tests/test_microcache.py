@@ -186,3 +186,13 @@ def test_it_marks_only_anonymous_cookieless_pages_public(client):
     client.cookies["csrftoken"] = "x" * 32
     assert not client.get("/en/").has_header("Cache-Control")
     assert client.get("/count.json")["Cache-Control"] == "public, max-age=5"  # its own policy
+
+
+def test_it_stays_within_its_byte_budget():
+    fake = FakeApp()
+    app = MicroCache(fake, ttl=5, max_bytes=100, clock=Clock())
+    for n in range(20):  # bodies of about 20 bytes each
+        call(app, environ("/x", query=f"n={n}"))
+    assert 0 < app._bytes <= 100
+    assert app._bytes == sum(len(e.body) for v in app._urls.values() for e in v.by_value.values())
+    assert len(app._urls) < 20

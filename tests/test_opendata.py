@@ -232,7 +232,7 @@ def test_a_past_days_dump_holds_its_published_statements(client, mona, monkeypat
 
     response = client.get(f"/data/statements/{day.isoformat()}.jsonl")
     assert_open(response, "application/jsonl; charset=utf-8", max_age=3600)
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode().splitlines()  # streamed
     records = [json.loads(line) for line in lines]
     assert [r["serial"] for r in records] == [published["statement"].pk, published["hotline"].pk]
     assert all(r["date"] == day.isoformat() for r in records)
@@ -243,7 +243,7 @@ def test_a_past_days_dump_holds_its_published_statements(client, mona, monkeypat
     future = dates.today() + datetime.timedelta(days=3)
     assert client.get(f"/data/statements/{future.isoformat()}.jsonl").status_code == 404
     assert client.get("/data/statements/2026-02-30.jsonl").status_code == 404
-    assert client.get("/data/statements/2020-01-01.jsonl").content == b""
+    assert client.get("/data/statements/2020-01-01.jsonl").getvalue() == b""
 
 
 @pytest.mark.parametrize("path", [

@@ -353,6 +353,8 @@ PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 5, maximum=3600)
 # seconds (0 turns the micro-cache off), keeping at most MICROCACHE_ENTRIES URLs.
 MICROCACHE_SECONDS = env_float("MICROCACHE_SECONDS", 1.0, minimum=0.0, maximum=60.0)
 MICROCACHE_ENTRIES = env_int("MICROCACHE_ENTRIES", 1000, minimum=1, maximum=100_000)
+# ... and at most this many megabytes of response bodies in all (per web process).
+MICROCACHE_MEGABYTES = env_int("MICROCACHE_MEGABYTES", 32, minimum=1, maximum=4096)
 # Most declarations one intake transaction carries (tuidang.registry.groupcommit); 1 turns
 # group commit off (one transaction per declaration).
 GROUP_COMMIT_MAX = env_int("GROUP_COMMIT_MAX", 200, minimum=1, maximum=5000)

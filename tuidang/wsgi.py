@@ -10,4 +10,5 @@ application = MicroCache(
     get_wsgi_application(),
     ttl=settings.MICROCACHE_SECONDS,
     max_entries=settings.MICROCACHE_ENTRIES,
+    max_bytes=settings.MICROCACHE_MEGABYTES * 1024 * 1024,
 )

@@ -12,8 +12,9 @@ What may be stored is decided by the response, never guessed from the path:
   rendered for a signed-in person or with a CSRF token is never kept.
 An entry lives min(N, `ttl`) seconds. Responses that vary (`Vary: Accept-Language`) are
 kept per value of the headers they vary on. The cache holds at most `max_entries`
-responses of at most `max_body` bytes each, so its memory does not grow with the
-database or with the number of distinct URLs an attacker asks for.
+responses of at most `max_body` bytes each and `max_bytes` bytes in all, so its memory
+does not grow with the database or with the number of distinct URLs an attacker asks
+for.
 """
 
 import threading
@@ -68,10 +69,11 @@ class MicroCache:
 
     def __init__(
         self, app, *, ttl: float, max_entries: int = 1000, max_body: int = 512 * 1024,
-        clock: Clock = time.monotonic,
+        max_bytes: int = 32 * 1024 * 1024, clock: Clock = time.monotonic,
     ) -> None:
         self.app, self.ttl, self.clock = app, ttl, clock
-        self.max_entries, self.max_body = max_entries, max_body
+        self.max_entries, self.max_body, self.max_bytes = max_entries, max_body, max_bytes
+        self._bytes = 0  # bodies held, for the max_bytes bound
         self._urls: OrderedDict[tuple, Variants] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -146,7 +148,9 @@ class MicroCache:
         vary_environ = tuple(_environ_name(h) for h in vary)
         key = tuple(environ.get(h) for h in vary_environ)
         with self._lock:
-            variants = self._urls.get(url)
+            variants = self._urls.pop(url, None)
+            if variants is not None:
+                self._bytes -= _size(variants)
             if variants is None or variants.vary_environ != vary_environ:
                 variants = Variants(vary_environ, {})
             # A URL's variants are few (languages); bound them anyway against header spam.
@@ -154,9 +158,16 @@ class MicroCache:
                 variants.by_value.clear()
             variants.by_value[key] = entry
             self._urls[url] = variants
-            self._urls.move_to_end(url)
-            while len(self._urls) > self.max_entries:
-                self._urls.popitem(last=False)
+            self._bytes += _size(variants)
+            while self._urls and (
+                len(self._urls) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _url, evicted = self._urls.popitem(last=False)
+                self._bytes -= _size(evicted)
+
+
+def _size(variants: Variants) -> int:
+    return sum(len(entry.body) for entry in variants.by_value.values())
 
 
 def _vary(headers: list[tuple[str, str]]) -> list[str]:

@@ -10,7 +10,7 @@ import datetime
 import io
 import json
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -160,11 +160,13 @@ def statements_dump(request: HttpRequest, day: str) -> HttpResponse:
     declarations = (
         opendata.published().filter(received_on=day).order_by("id").prefetch_related("persons")
     )
+    # Streamed a thousand rows at a time: a day of a news surge holds tens of thousands
+    # of statements, and a web process must not hold them all in memory at once.
     lines = (
-        json.dumps(opendata.statement_record(d), ensure_ascii=False) + "\n"
+        (json.dumps(opendata.statement_record(d), ensure_ascii=False) + "\n").encode()
         for d in declarations.iterator(chunk_size=1000)
     )
-    response = HttpResponse("".join(lines), content_type="application/jsonl; charset=utf-8")
+    response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
     return _open(response, DUMP_MAX_AGE)
 
 
