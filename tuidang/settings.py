@@ -113,7 +113,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0
+    # Kept open like PostgreSQL's (60 s, from the URL's parse): opening a SQLite file and
+    # running the PRAGMAs below cost more than a whole declaration's queries.
     _db["OPTIONS"] = {
         # WAL lets readers run beside the one writer; synchronous=FULL makes a commit
         # durable against power loss, which a receipt promises.
