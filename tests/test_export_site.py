@@ -192,7 +192,8 @@ def test_a_second_export_rewrites_only_what_changed(client, mona, tmp_path):
     after = snapshot(site)
     changed = {p for p in after if before.get(p) != after[p]}
     assert changed <= ALWAYS, sorted(changed)
-    assert "wrote 1," in unchanged and "deleted 0" in unchanged  # count.json
+    # At most count.json, whose as_of changes when the second does.
+    assert re.search(r"wrote [01],", unchanged) and "deleted 0" in unchanged
 
     declare_many(client, 5, prefix="新")
     moderation.decide(mona, pending.pk, "approve-statement", "ok")
@@ -278,5 +279,5 @@ def test_without_its_state_file_it_renders_again_but_rewrites_nothing(client, tm
     before = snapshot(site)
     out = export(site)  # every page is rendered again and compared with the file on disk
     after = snapshot(site)
-    assert "wrote 1," in out and "deleted 0" in out  # count.json
+    assert re.search(r"wrote [01],", out) and "deleted 0" in out  # at most count.json
     assert {p for p in after if before.get(p) != after[p]} == ALWAYS | {STATE_NAME}

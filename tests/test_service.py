@@ -51,6 +51,7 @@ def test_it_serves_declares_counts_and_stops_cleanly_on_ctrl_c():
     finally:
         service.send_signal(signal.SIGINT)
         output, _ = service.communicate(timeout=30)
+        print(output)  # shown by pytest if the test failed
     assert service.returncode == 0, output
     assert "tuidang stopped" in output
     # No request was logged: neither addresses nor paths appear in the output.
