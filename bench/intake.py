@@ -99,10 +99,10 @@ def start_server(server: str, port: int, env: dict) -> subprocess.Popen:
         cmd = [sys.executable, "-m", "gunicorn", "tuidang.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", "2", "--threads", "32", "--worker-class", "gthread",
                "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/count.json", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/count.json", timeout=1)
             return proc
         except OSError:
             time.sleep(0.2)
@@ -136,7 +136,7 @@ def run_wrk(url: str, seconds: int, connections: int, lua: str | None = None) ->
         script.write(lua or "")
     if lua:
         args += ["-s", script.name]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
@@ -183,7 +183,7 @@ def audit(workdir: Path) -> None:
     key = (out / "key").read_text().strip() if (out / "key").exists() else None
     cmd = [str(ROOT / ".venv/bin/tuidang-audit"), str(out)] + (["--key", key] if key else [])
     started = time.monotonic()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     print(f"audit of the exported log passed ({time.monotonic() - started:.1f} s)")
 
 
@@ -202,7 +202,7 @@ def main() -> None:
            or f"sqlite:///{connection.settings_dict['NAME']}"}
     base = f"http://127.0.0.1:{args.port}"
     web = start_server(args.server, args.port, env)
-    sequencer = subprocess.Popen([sys.executable, "manage.py", "sequencer"], cwd=ROOT, env=env)  # noqa: S603
+    sequencer = subprocess.Popen([sys.executable, "manage.py", "sequencer"], cwd=ROOT, env=env)
     results, accepted = {}, 0
     try:
         for scenario in args.only.split(","):
