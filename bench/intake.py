@@ -90,14 +90,14 @@ end
 """
 
 
-def start_server(server: str, port: int, env: dict) -> subprocess.Popen:
+def start_server(server: str, port: int, env: dict, threads: int) -> subprocess.Popen:
     if server == "granian":
         cmd = [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi",
                "tuidang.wsgi:application", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "2", "--blocking-threads", "32", "--log-level", "warning"]
+               "--workers", "2", "--blocking-threads", str(threads), "--log-level", "warning"]
     else:
         cmd = [sys.executable, "-m", "gunicorn", "tuidang.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", "2", "--threads", "32", "--worker-class", "gthread",
+               "--workers", "2", "--threads", str(threads), "--worker-class", "gthread",
                "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(100):
@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--only", default="form,api,count,home")
     parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--threads", type=int, default=32, help="threads per web process")
     args = parser.parse_args()
     workdir = _django.setup()
     from django.db import connection
@@ -201,7 +202,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL")
            or f"sqlite:///{connection.settings_dict['NAME']}"}
     base = f"http://127.0.0.1:{args.port}"
-    web = start_server(args.server, args.port, env)
+    web = start_server(args.server, args.port, env, args.threads)
     sequencer = subprocess.Popen([sys.executable, "manage.py", "sequencer"], cwd=ROOT, env=env)
     results, accepted = {}, 0
     try:
@@ -231,7 +232,8 @@ def main() -> None:
         web.wait()
         sequencer.wait()
     audit(workdir)
-    print(f"\nserver: {args.server}, 2 processes; {args.connections} connections, "
+    print(f"\nserver: {args.server}, 2 processes x {args.threads} threads; "
+          f"{args.connections} connections, "
           f"{args.duration} s each; database: {connection.vendor}")
     for scenario, r in results.items():
         per_second = r["ok"] / args.duration
