@@ -37,7 +37,8 @@ os.environ.update(
 )
 import _django  # noqa: E402
 
-FORM_LUA = r"""
+# Per-thread unique names, and a count of responses carrying MARKER (a receipt).
+COUNTING_LUA = r"""
 local n = 0
 local prefix = ""
 local threads = {}
@@ -54,6 +55,9 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do total = total + t:get("receipts") end
   io.write(string.format("receipts: %d\n", total))
 end
+"""
+
+FORM_LUA = COUNTING_LUA + r"""
 request = function()
   n = n + 1
   local body = "csrfmiddlewaretoken=" .. TOKEN .. "&persons-TOTAL_FORMS=1" ..
@@ -64,23 +68,7 @@ request = function()
 end
 """
 
-API_LUA = r"""
-local n = 0
-local prefix = ""
-local threads = {}
-function setup(thread)
-  thread:set("id", tostring(math.random(100000, 999999)))
-  table.insert(threads, thread)
-end
-function init(args) prefix = id; receipts = 0 end
-function response(status, headers, body)
-  if string.find(body, MARKER, 1, true) then receipts = receipts + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("receipts") end
-  io.write(string.format("receipts: %d\n", total))
-end
+API_LUA = COUNTING_LUA + r"""
 request = function()
   n = n + 1
   local body = '{"declarations": [{"channel": "phone", "persons": [{"display_name": ' ..
