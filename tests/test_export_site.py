@@ -280,4 +280,6 @@ def test_without_its_state_file_it_renders_again_but_rewrites_nothing(client, tm
     out = export(site)  # every page is rendered again and compared with the file on disk
     after = snapshot(site)
     assert re.search(r"wrote [01],", out) and "deleted 0" in out  # at most count.json
-    assert {p for p in after if before.get(p) != after[p]} == ALWAYS | {STATE_NAME}
+    changed = {p for p in after if before.get(p) != after[p]}
+    # count.json is rewritten only if the second changed between the two exports.
+    assert changed - {"count.json"} == ALWAYS - {"count.json"} | {STATE_NAME}, sorted(changed)
