@@ -1,6 +1,19 @@
 """Building declarations through the real form posts."""
 
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
+
 from django.test import Client
+
+
+@contextmanager
+def received_on(day: datetime.date) -> Iterator[None]:
+    """Declarations stored (and sequenced) meanwhile are received on `day`, as if the
+    clock said so: every part reads the day from registry.dates.today()."""
+    with mock.patch("tuidang.registry.dates.today", return_value=day):
+        yield
 
 
 def person_fields(index: int, name: str, orgs=("party",), **extra) -> dict:

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
 
-from tests.factories import declare
+from tests.factories import declare, received_on
 from tests.test_audit import audit
 from tuidang.mirror.state import STATE_NAME, State
 from tuidang.moderation import actions as moderation
@@ -177,8 +177,8 @@ def test_it_paginates_by_path_and_every_statement_is_reachable(client, tmp_path)
 def test_a_second_export_rewrites_only_what_changed(client, mona, tmp_path):
     today = dates.today()
     past = today - datetime.timedelta(days=3)
-    declare_many(client, 60, prefix="旧")
-    Declaration.objects.update(received_on=past)  # an earlier day, finished
+    with received_on(past):  # an earlier day, finished
+        declare_many(client, 60, prefix="旧")
     declare_many(client, 60, prefix="今")
     declare(client, "王五", statement_text="我宣布退出共青团。")
     sequencer.drain()
@@ -236,8 +236,8 @@ def test_a_second_export_rewrites_only_what_changed(client, mona, tmp_path):
 
 def test_unchanged_days_are_not_rendered_again(client, tmp_path):
     past = dates.today() - datetime.timedelta(days=5)
-    declare_many(client, 70)
-    Declaration.objects.update(received_on=past)
+    with received_on(past):
+        declare_many(client, 70)
     site = tmp_path / "site"
     export(site)
     before = snapshot(site)

@@ -22,9 +22,8 @@ from django.db import connection
 from tests.factories import declare
 from tests.service import start
 from tuidang.registry.models import Declaration
-from tuidang.transparency import keys
+from tuidang.transparency import keys, storage
 from tuidang.transparency.management.commands.sequencer import LEADER_LOCK_ID
-from tuidang.transparency.models import LogEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +117,7 @@ def test_it_keeps_one_leader_and_fails_over_when_it_is_killed(client, tmp_path):
     # Each declaration exactly once, in a gapless log that the auditor accepts.
     indices = sorted(Declaration.objects.values_list("log_index", flat=True))
     assert indices == list(range(45))
-    assert LogEntry.objects.count() == 45
+    assert len(list(storage.all_entries())) == 45
     call_command("log_export", str(tmp_path / "log"))
     audit = subprocess.run(
         [str(Path(sys.executable).parent / "tuidang-audit"), str(tmp_path / "log"),

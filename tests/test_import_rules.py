@@ -191,17 +191,15 @@ def test_the_prepared_hmac_is_hmac(length):
         assert receipts.hasher(key, "person")(message) == expected.hexdigest()
 
 
-def test_receipt_codes_are_uniform_over_the_alphabet():
-    codes = receipts.new_codes(5000)
-    assert len(set(codes)) == 5000
+def test_receipt_secrets_are_uniform_over_the_alphabet():
+    secrets = receipts.new_secrets(5000)
+    assert len(set(secrets)) == 5000
+    assert all(len(s) == receipts.SECRET_SYMBOLS for s in secrets)
     symbols = Counter()
-    for code in codes:
-        groups = code.split("-")
-        assert [len(g) for g in groups] == [4] * 5
-        raw = "".join(groups)
-        assert receipts.normalize_code(code) == raw
-        symbols.update(raw)
+    for secret in secrets:
+        assert receipts.normalize_code(receipts.make_code(1, secret))[7:] == secret
+        symbols.update(secret)
     assert set(symbols) == set(receipts.ALPHABET)
-    expected = 5000 * 20 / len(receipts.ALPHABET)
+    expected = 5000 * receipts.SECRET_SYMBOLS / len(receipts.ALPHABET)
     chi2 = sum((n - expected) ** 2 / expected for n in symbols.values())
     assert chi2 < 80  # 30 degrees of freedom: p < 1e-6 for a fair source to exceed it

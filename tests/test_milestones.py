@@ -12,8 +12,7 @@ from tuidang.stats.milestones import crossings
 from tuidang.stats.models import Milestone
 from tuidang.tlog.entry import parse_entry
 from tuidang.tlog.tally import Tally
-from tuidang.transparency import sequencer
-from tuidang.transparency.models import LogEntry
+from tuidang.transparency import sequencer, storage
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +25,10 @@ def reached() -> list[tuple[int, int]]:
 
 def persons_through(index: int) -> int:
     tally = Tally()
-    for data in LogEntry.objects.filter(index__lte=index).order_by("index").values_list(
-        "data", flat=True
-    ):
-        tally.apply(parse_entry(bytes(data)))
+    for at, data in storage.all_entries():
+        if at > index:
+            break
+        tally.apply(parse_entry(data))
     return tally.persons
 
 

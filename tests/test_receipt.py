@@ -8,7 +8,7 @@ from django.test import Client
 from tests.factories import declare, receipt_code
 from tuidang.registry import receipts
 from tuidang.registry.actions import revoke_declaration
-from tuidang.registry.models import Declaration, Revocation
+from tuidang.registry.models import Declaration, LegacyReceipt, Revocation
 from tuidang.tlog.note import Verifier
 from tuidang.tlog.receipt import verify_tlog_proof
 from tuidang.transparency import keys, sequencer
@@ -20,12 +20,48 @@ def lookup(client, code, lang="en"):
     return client.post(f"/{lang}/receipt/", {"code": code})
 
 
-def test_it_makes_codes_with_at_least_90_bits_without_look_alikes():
-    assert receipts.CODE_LENGTH * math.log2(len(receipts.ALPHABET)) >= 90
+def test_it_makes_codes_of_the_serial_and_a_64_bit_secret_without_look_alikes(client):
+    assert receipts.SECRET_SYMBOLS * math.log2(len(receipts.ALPHABET)) >= 64
     assert not set("0O1IL") & set(receipts.ALPHABET)
-    codes = {receipts.new_code() for _ in range(1000)}
-    assert len(codes) == 1000
+    codes = [receipt_code(declare(client, f"人{i}")) for i in range(30)]
+    assert len(set(codes)) == 30
     assert all(len(c) == 24 and c.count("-") == 4 for c in codes)
+    serials = [receipts.split_code(receipts.normalize_code(c))[0] for c in codes]
+    assert serials == list(Declaration.objects.order_by("id").values_list("id", flat=True))
+    # Only a verifier is stored: neither the code nor its secret part.
+    for code, declaration in zip(codes, Declaration.objects.order_by("id"), strict=True):
+        secret = receipts.normalize_code(code)[receipts.SERIAL_SYMBOLS:]
+        assert len(bytes(declaration.receipt_hash)) == 16
+        assert secret.encode() not in bytes(declaration.receipt_hash)
+
+
+def test_the_serial_part_round_trips_at_the_limits():
+    for serial in (1, 30, 31, 961, 10**9, receipts.MAX_SERIAL):
+        raw = receipts.encode_serial(serial) + "A" * receipts.SECRET_SYMBOLS
+        assert receipts.split_code(raw) == (serial, "A" * receipts.SECRET_SYMBOLS)
+    for serial in (0, receipts.MAX_SERIAL + 1):
+        with pytest.raises(ValueError):
+            receipts.encode_serial(serial)
+
+
+def test_it_finds_nothing_with_the_right_serial_and_a_wrong_secret(client):
+    code = receipt_code(declare(client, "张三"))
+    raw = receipts.normalize_code(code)
+    wrong = raw[:-1] + ("B" if raw[-1] == "A" else "A")
+    html = lookup(client, wrong).content.decode()
+    assert "No declaration has this receipt code" in html
+    assert 'data-status="received"' in lookup(client, code).content.decode()
+
+
+def test_it_still_finds_a_declaration_by_a_code_from_before_serials(client):
+    declare(client, "张三")
+    declaration = Declaration.objects.get()
+    old_code = "QRST-UVWX-YZ23-4567-89AB"  # the former format: 20 random symbols
+    LegacyReceipt.objects.create(
+        hash=receipts.legacy_hash(receipts.normalize_code(old_code)), declaration=declaration)
+    assert 'data-status="received"' in lookup(client, old_code.lower()).content.decode()
+    other = "QRST-UVWX-YZ23-4567-89AC"
+    assert "No declaration has this receipt code" in lookup(client, other).content.decode()
 
 
 def test_it_shows_the_lookup_form_on_get(client):

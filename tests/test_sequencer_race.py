@@ -10,8 +10,7 @@ from django.db import connection
 
 from tests.factories import declare
 from tuidang.registry.models import Declaration, Total
-from tuidang.transparency import sequencer
-from tuidang.transparency.models import LogEntry
+from tuidang.transparency import sequencer, storage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,5 +36,5 @@ def test_two_sequencers_racing_sequence_each_declaration_once(client):
         thread.join()
     assert not errors
     assert sorted(Declaration.objects.values_list("log_index", flat=True)) == list(range(120))
-    assert LogEntry.objects.count() == 120
+    assert len(list(storage.all_entries())) == 120
     assert Total.objects.get(key="persons").value == 120

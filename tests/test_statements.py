@@ -81,7 +81,7 @@ def test_it_has_a_page_per_day(client):
     sequencer.drain()
     today = dates.today()
     Declaration.objects.create(
-        channel="self", received_on=today - datetime.timedelta(days=3), receipt_hash="x",
+        channel="self", received_on=today - datetime.timedelta(days=3), receipt_hash=b"x",
         person_count=1, party_count=1, league_count=0, pioneers_count=0,
         is_published=True, status="accepted", statement_salt=b"", private_commitment=b"",
     )

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tuidang.registry import dates
+from tuidang.registry import dates, days
 from tuidang.registry.models import Declaration, Person
 from tuidang.registry.statements import PAGE_SIZE
 
@@ -26,7 +26,7 @@ def published():
     rows = Declaration.objects.bulk_create([
         Declaration(
             channel="self", received_on=today - datetime.timedelta(days=days_ago(i)),
-            receipt_hash=f"r{i}", person_count=1, party_count=1, league_count=0,
+            receipt_hash=b"r", person_count=1, party_count=1, league_count=0,
             pioneers_count=0, status="accepted", is_published=True, log_index=i,
             statement_salt=b"", private_commitment=b"",
         ) for i in range(TOTAL)
@@ -37,6 +37,11 @@ def published():
         for i, serial in enumerate(serials)
     ])
     assert len(rows) == TOTAL
+    spans: dict = {}
+    for declaration in Declaration.objects.order_by("id"):  # as the sequencer records them
+        spans.setdefault(declaration.received_on, [declaration.pk, declaration.pk])[1] = \
+            declaration.pk
+    days.record(spans)
     return serials
 
 
@@ -120,7 +125,7 @@ def test_a_page_costs_the_same_few_queries_however_many_cards(
 
 def test_a_card_escapes_everything_and_shows_each_person(client):
     declaration = Declaration.objects.create(
-        channel="self", received_on=dates.today(), receipt_hash="x", person_count=2,
+        channel="self", received_on=dates.today(), receipt_hash=b"x", person_count=2,
         party_count=1, league_count=1, pioneers_count=1, status="accepted", is_published=True,
         log_index=0, statement_salt=b"", private_commitment=b"", statement_status="approved",
         statement_title="<i>标题</i>", statement_text="第一行\n第二行 <b>&</b>",
@@ -130,6 +135,7 @@ def test_a_card_escapes_everything_and_shows_each_person(client):
                           country="FR", sector="teacher")
     Person.objects.create(declaration=declaration, position=1, display_name="李四",
                           pioneers=True)
+    days.record({dates.today(): [declaration.pk, declaration.pk]})
     html = client.get("/en/statements/").content.decode()
     assert "<b>" not in html and "<i>" not in html
     assert "<h3>&lt;i&gt;标题&lt;/i&gt;</h3>" in html

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Length
 
+from tuidang.registry import days
 from tuidang.registry.models import Declaration, StatementStatus
 from tuidang.registry.statements import PAGE_SIZE
 
@@ -73,8 +74,7 @@ def day_fingerprints() -> dict[datetime.date, str]:
 def day_declarations(day: datetime.date, version: str) -> dict[int, str]:
     """The published declarations of one day, each with its own fingerprint."""
     rows = (
-        _published()
-        .filter(received_on=day)
+        days.on_day(_published(), day)
         .annotate(text=_TEXT_LENGTH)
         .values_list("id", "log_index", "statement_status", "text", "person_count")
     )

@@ -1,13 +1,21 @@
 """Every change to declarations goes through a function here, in one transaction."""
 
+import hmac
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from tuidang.registry import bulk, dates, receipts
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
-from tuidang.registry.models import Declaration, Revocation, StatementStatus, Status
+from tuidang.registry.models import (
+    Declaration,
+    LegacyReceipt,
+    Revocation,
+    StatementStatus,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class DeclarationData:
     statement_text: str = ""
     contact: str = ""
     notes: str = ""
-    import_key: str | None = None
+    import_key: bytes | None = None
     intake_hold: str = ""
 
 
@@ -68,7 +76,7 @@ def submit_declaration(
     intake_hold: str = "",
     contact: str = "",
     notes: str = "",
-    import_key: str | None = None,
+    import_key: bytes | None = None,
 ) -> Submitted:
     """Store a validated declaration as `received`; the sequencer screens and counts it.
 
@@ -117,11 +125,22 @@ def submit_declarations_bulk(
 
 
 def find_by_receipt(code: str) -> Declaration | None:
-    try:
-        digest = receipts.code_hash(code)
-    except ValueError:
+    """The declaration of a receipt code, or None (registry/receipts.py).
+
+    The code's serial finds the row; its secret must match the row's verifier (compared
+    in constant time). Codes from before the serial was part of them are found through
+    LegacyReceipt.
+    """
+    raw = receipts.normalize_code(code)
+    if raw is None:
         return None
-    return Declaration.objects.filter(receipt_hash=digest).first()
+    serial, secret = receipts.split_code(raw)
+    found = Declaration.objects.filter(pk=serial).first() if serial else None
+    if found is not None and hmac.compare_digest(
+            bytes(found.receipt_hash), receipts.verifier(settings.RECEIPT_KEY)(serial, secret)):
+        return found
+    legacy = LegacyReceipt.objects.filter(hash=receipts.legacy_hash(raw)).first()
+    return legacy.declaration if legacy is not None else None
 
 
 def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | None:

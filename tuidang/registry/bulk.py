@@ -1,11 +1,12 @@
 """Storing many declarations with a few statements: imports and group commit.
 
-`prepare` turns validated declarations into rows (receipt codes and their hashes,
+`prepare` turns validated declarations into rows (the secret part of the receipt codes,
 identity digests, salts, the check that the log can hold each entry) without touching
 the database, so an import can run it in worker processes. `store` then gives the rows
-their serials, seals the private fields of those that have any (the serial is part of
-the sealed record), and writes everything with one statement per table: executemany on
-SQLite, COPY on PostgreSQL. Model instances, and Django's bulk_create building an
+their serials, makes the receipt codes and their verifiers (the serial is part of the
+code), seals the private fields of those that have any (the serial is part of the sealed
+record), and writes everything with one statement per table: executemany on SQLite,
+COPY on PostgreSQL. Model instances, and Django's bulk_create building an
 INSERT of thousands of placeholders, cost more than everything else together.
 """
 
@@ -29,7 +30,7 @@ from django.db import NotSupportedError, connection
 from tuidang.registry import dates, identity, sealing
 from tuidang.registry.choices import ORGANIZATIONS
 from tuidang.registry.models import Declaration, Person, StatementStatus, Status
-from tuidang.registry.receipts import hasher, new_codes
+from tuidang.registry.receipts import make_code, new_secrets, verifier
 from tuidang.tlog.bundle import MAX_ENTRY_SIZE
 from tuidang.tlog.entry import MAX_NAME_LENGTH, MAX_PERSONS, commitment, encode_entry
 
@@ -51,7 +52,7 @@ for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (Person, PERSON_COL
     if tuple(f.attname for f in _model._meta.concrete_fields) != _columns:
         raise ImproperlyConfigured(f"registry/bulk.py: update the columns of {_model.__name__}: "
                                    f"{[f.attname for f in _model._meta.concrete_fields]}")
-_ID, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 15, 16, 19
+_ID, _RECEIPT, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 5, 15, 16, 19
 _PERSON_DECLARATION = 1
 
 
@@ -73,12 +74,14 @@ class Intake:
 @dataclass(slots=True)
 class Prepared:
     """One declaration's rows, waiting for a serial (row[0], and each person's
-    declaration_id). `private` is the payload to seal with the serial, or None."""
+    declaration_id). `private` is the payload to seal with the serial, or None; `secret`
+    the secret part of the receipt code, which `store` completes with the serial."""
 
-    code: str
+    secret: str
     row: list
     persons: list[list]
     private: dict | None
+    code: str = ""
 
 
 def prepare(items: list[DeclarationData], intake: Intake,
@@ -90,10 +93,9 @@ def prepare(items: list[DeclarationData], intake: Intake,
     the public log could not hold, before anything is written.
     """
     count = len(items)
-    codes = new_codes(count)
+    secrets = new_secrets(count)
     salts = os.urandom(16 * count)
-    randoms = os.urandom(32 * count)
-    receipt, person = hasher(intake.key, "receipt"), hasher(intake.key, "person")
+    person = identity.person_hasher(intake.key)
     _check_intake(intake)
     prepared = []
     for index, item in enumerate(items):
@@ -120,21 +122,21 @@ def prepare(items: list[DeclarationData], intake: Intake,
             ])
         private_persons = [(p.private_real_name, p.birth_year) for p in persons]
         if sealing.is_empty(item.contact, item.notes, private_persons):
-            private, commitment_value = None, randoms[32 * index : 32 * index + 32]
+            # The sequencer draws the entry's random `private` line (sealing.py).
+            private, commitment_value = None, b""
         else:
             private = {"helper": intake.helper_id, "contact": item.contact,
                        "notes": item.notes, "persons": [
                            {"real_name": name, "birth_year": year}
                            for name, year in private_persons]}
             commitment_value = b""
-        code = codes[index]
-        prepared.append(Prepared(code, [
+        prepared.append(Prepared(secrets[index], [
             None, Status.RECEIVED, intake.channel, intake.received_on, intake.helper_id,
-            receipt(code.replace("-", "")), item.intake_hold, len(persons), party, league,
+            None, item.intake_hold, len(persons), party, league,
             pioneers, item.statement_title, item.statement_text,
             StatementStatus.PENDING if item.statement_text else StatementStatus.NONE,
-            salts[16 * index : 16 * index + 16], None, commitment_value, None, False,
-            item.import_key,
+            salts[16 * index : 16 * index + 16] if item.statement_text else b"", None,
+            commitment_value, None, False, item.import_key,
         ], person_rows, private))
     return prepared
 
@@ -147,9 +149,12 @@ def store(prepared: list[Prepared]) -> list[int]:
     if not prepared:
         return []
     ids = _new_ids(len(prepared))
+    receipt = verifier(settings.RECEIPT_KEY)
     declarations, persons = [], []
     for serial, item in zip(ids, prepared, strict=True):
         item.row[_ID] = serial
+        item.row[_RECEIPT] = receipt(serial, item.secret)
+        item.code = make_code(serial, item.secret)
         for row in item.persons:
             row[_PERSON_DECLARATION] = serial
         if item.private is not None:
@@ -173,7 +178,7 @@ def as_declaration(item: Prepared, helper: AbstractBaseUser | None) -> Declarati
 # -- the database ----------------------------------------------------------------------
 
 
-def existing_import_keys(keys: list[str]) -> set[str]:
+def existing_import_keys(keys: list[bytes]) -> set[bytes]:
     """Those of `keys` that a stored declaration has (one query; the ORM's IN costs a
     microsecond a value to build)."""
     table = connection.ops.quote_name(Declaration._meta.db_table)
@@ -184,7 +189,7 @@ def existing_import_keys(keys: list[str]) -> set[str]:
             sql = (f"SELECT import_key FROM {table} WHERE import_key IN "  # noqa: S608
                    f"({', '.join(['%s'] * len(chunk))})")
             cursor.execute(sql, chunk)
-            found.update(row[0] for row in cursor.fetchall())
+            found.update(bytes(row[0]) for row in cursor.fetchall())
     return found
 
 

@@ -5,13 +5,13 @@ case, simplified/traditional characters, spaces or punctuation.
 """
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import opencc
 from django.conf import settings
 
-from tuidang.registry.receipts import hasher
+from tuidang.registry.receipts import digest_hasher
 
 
 @lru_cache(maxsize=1)
@@ -32,8 +32,15 @@ def organizations_key(organizations: Iterable[str]) -> str:
     return ",".join(sorted(organizations))
 
 
-def person_digest(name: str, organizations: Iterable[str]) -> str:
+def person_hasher(key: str) -> Callable[[str], int]:
+    """The keyed hash of `f"{normalized name}|{organizations key}"`, as stored: its first
+    8 bytes as a signed 64-bit integer (Person.identity_digest)."""
+    keyed = digest_hasher(key, "person", 8)
+    return lambda message: int.from_bytes(keyed(message), "big", signed=True)
+
+
+def person_digest(name: str, organizations: Iterable[str]) -> int:
     """A keyed hash of one person's normalized name with the organizations they quit
     (registry/bulk.py computes the same for many persons at once)."""
-    keyed = hasher(settings.RECEIPT_KEY, "person")
+    keyed = person_hasher(settings.RECEIPT_KEY)
     return keyed(f"{normalize_name(name)}|{organizations_key(organizations)}")

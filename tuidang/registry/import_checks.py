@@ -18,7 +18,7 @@ from tuidang.registry import bulk
 from tuidang.registry.actions import DeclarationData, PersonData
 from tuidang.registry.import_files import CsvLayout
 from tuidang.registry.quickcheck import Rules, quick_check
-from tuidang.registry.receipts import hasher
+from tuidang.registry.receipts import digest_hasher
 from tuidang.tlog.entry import EntryError
 
 POOL_MIN_LINES = 20_000  # a smaller file is checked in the importing process alone
@@ -40,8 +40,11 @@ def canonical_content(persons: list[PersonData], title: str, text: str) -> str:
             f'"statement_text":{_encode(text)}}}')
 
 
+IMPORT_KEY_BYTES = 16
+
+
 def import_key(helper_id: int, ref: str, content: str, occurrence: int,
-               key: str | None = None) -> str:
+               key: str | None = None) -> bytes:
     """The key that makes an import idempotent (see the module docstring).
 
     Without a ref, the n-th line of a file with the same content gets occurrence n: two
@@ -50,7 +53,7 @@ def import_key(helper_id: int, ref: str, content: str, occurrence: int,
     """
     if key is None:
         key = settings.RECEIPT_KEY
-    keyed = hasher(key, "import")
+    keyed = digest_hasher(key, "import", IMPORT_KEY_BYTES)
     if ref:
         return keyed(f"{helper_id}\nref\n{ref}")
     return keyed(f"{helper_id}\ncontent\n{occurrence}\n{content}")
@@ -98,7 +101,7 @@ def ready(context: Context, checked: list[tuple[list[PersonData], dict, list[str
 def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
     """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]),
     ("forms", data) when only the forms can decide, ("entry", error) or ("ok", (receipt
-    code, row, person rows, private, content, key)): a Ready, taken apart."""
+    secret, row, person rows, private, content, key)): a Ready, taken apart."""
     results: list[tuple] = []
     checked, refs, slots = [], [], []
     for lines, rows, ref, data in batch:
@@ -127,7 +130,7 @@ def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
     for slot, value in zip(slots, done, strict=True):
         results[slot] = ("entry", value) if isinstance(value, str) else ("ok", (
             # Plain tuples: they cross the process boundary at half the cost.
-            value.prepared.code, value.prepared.row, value.prepared.persons,
+            value.prepared.secret, value.prepared.row, value.prepared.persons,
             value.prepared.private, value.content, value.key))
     return results
 

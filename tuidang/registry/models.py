@@ -6,6 +6,7 @@ Standard Time) on which it was received.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tuidang.registry.choices import Channel, Region, Sector
@@ -27,50 +28,72 @@ class StatementStatus(models.TextChoices):
 
 
 class Declaration(models.Model):
-    """One submission; its serial (the primary key) is its public number."""
+    """One submission; its serial (the primary key) is its public number.
+
+    Storage is counted per person (docs/performance.md): hashes are raw bytes, truncated
+    where the length is not needed; salts and commitments are kept only while they are
+    needed; and the indexes are partial where a query needs only a few rows (pending
+    work, queues), so most rows are in the primary key and two small indexes only.
+    """
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     received_on = models.DateField(help_text="Date in China Standard Time; never a time.")
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="submissions",
+        related_name="submissions", db_index=False,  # declaration_helper_id below
     )
-    receipt_hash = models.CharField(max_length=64, unique=True)
+    # The receipt code's verifier: a keyed hash of the serial and the code's secret part
+    # (registry/receipts.py). Found through the primary key, so it needs no index.
+    receipt_hash = models.BinaryField(max_length=16)
     hold_reason = models.CharField(max_length=32, blank=True)
 
-    person_count = models.PositiveIntegerField()
-    party_count = models.PositiveIntegerField()
-    league_count = models.PositiveIntegerField()
-    pioneers_count = models.PositiveIntegerField()
+    person_count = models.PositiveSmallIntegerField()
+    party_count = models.PositiveSmallIntegerField()
+    league_count = models.PositiveSmallIntegerField()
+    pioneers_count = models.PositiveSmallIntegerField()
 
     statement_title = models.CharField(max_length=200, blank=True)
     statement_text = models.TextField(blank=True)
     statement_status = models.CharField(
         max_length=10, choices=StatementStatus.choices, default=StatementStatus.NONE
     )
-    # Publishing statement_salt lets anyone check a published statement against the log.
+    # Publishing statement_salt lets anyone check a published statement against the log;
+    # empty when there is no statement (the entry then commits to none).
     statement_salt = models.BinaryField(max_length=16)
     # Private fields sealed to a key the server does not hold (see sealing.py), and the
-    # log entry's commitment to them, computed at intake while they were in memory.
+    # log entry's commitment to them, computed at intake while they were in memory. A
+    # declaration with nothing private has random bytes here until the sequencer has
+    # put them in its entry, and nothing after (they commit to nothing).
     sealed_private = models.BinaryField(null=True, blank=True)
     private_commitment = models.BinaryField(max_length=32, default=b"")
 
-    log_index = models.BigIntegerField(null=True, blank=True, unique=True)
+    log_index = models.BigIntegerField(null=True, blank=True)
     is_published = models.BooleanField(default=False)
     # Imported declarations only: a keyed hash of the helper and the imported line (or its
     # ref), so that importing the same file twice counts no one twice (registry/imports.py).
-    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    import_key = models.BinaryField(max_length=16, null=True, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "id"], name="declaration_status_id"),
-            models.Index(fields=["is_published", "id"], name="declaration_published_id"),
-            models.Index(
-                fields=["is_published", "received_on", "id"], name="declaration_published_day"
-            ),
-            models.Index(fields=["statement_status", "id"], name="declaration_statement"),
-            models.Index(fields=["helper", "id"], name="declaration_helper_id"),
+            # Pending work and queues: a few rows each, whatever the size of the table.
+            models.Index(fields=["id"], condition=Q(status="received"),
+                         name="declaration_received"),
+            models.Index(fields=["id"], condition=Q(status="held"), name="declaration_held"),
+            models.Index(fields=["id"], condition=Q(status="accepted", log_index=None),
+                         name="declaration_unlogged"),
+            models.Index(fields=["id"], condition=Q(statement_status="pending"),
+                         name="declaration_statement"),
+            # The statements pages: every published declaration, newest first. Day pages
+            # read the same index between the day's first and last serial (DaySerials).
+            models.Index(fields=["id"], condition=Q(is_published=True),
+                         name="declaration_published"),
+            models.Index(fields=["helper", "id"], condition=Q(helper__isnull=False),
+                         name="declaration_helper_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["import_key"], condition=Q(import_key__isnull=False),
+                                    name="declaration_import_key"),
         ]
 
     def __str__(self) -> str:
@@ -89,7 +112,10 @@ class Declaration(models.Model):
 
 
 class Person(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="persons")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="persons",
+        db_index=False,  # person_position (declaration, position) serves the look-ups
+    )
     position = models.PositiveSmallIntegerField()
     display_name = models.CharField(max_length=40)
     is_real_name = models.BooleanField(default=False)
@@ -99,11 +125,16 @@ class Person(models.Model):
     region = models.CharField(max_length=20, choices=Region.choices, blank=True)
     country = models.CharField(max_length=2, blank=True)
     sector = models.CharField(max_length=12, choices=Sector.choices, blank=True)
-    # Keyed hash of the normalized name with the organizations, to hold exact duplicates.
-    identity_digest = models.CharField(max_length=64, db_index=True, default="")
+    # Keyed hash of the normalized name with the organizations, to hold exact duplicates
+    # (registry/identity.py): 8 bytes as an integer (the smallest index entry on
+    # PostgreSQL), so that two different persons share one with a chance of about 1 in
+    # 100 over 500 million persons, and the cost of it is one declaration held for a
+    # moderator to look at.
+    identity_digest = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["declaration_id", "position"]
+        indexes = [models.Index(fields=["identity_digest"], name="person_identity")]
         constraints = [
             models.UniqueConstraint(fields=["declaration", "position"], name="person_position"),
         ]
@@ -147,3 +178,22 @@ class DailyCount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "key"], name="dailycount_day_key")]
+
+
+class DaySerials(models.Model):
+    """The first and last serial received on a day (China Standard Time), kept by the
+    sequencer as it screens: serials grow with time, so a day page reads the published
+    index between the two instead of an index over dates on every row."""
+
+    day = models.DateField(primary_key=True)
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+
+
+class LegacyReceipt(models.Model):
+    """Receipt codes made before the serial was part of the code: the first 16 bytes of
+    their old keyed hash. Only declarations from before migration 0005 have one."""
+
+    hash = models.BinaryField(max_length=16, primary_key=True)
+    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE,
+                                       related_name="legacy_receipt")

@@ -1,8 +1,16 @@
 """Receipt codes: the declarant's secret to look up a declaration later.
 
 A code is 20 symbols from an alphabet without look-alikes (no 0/O, 1/I/L), shown in
-groups of four: 20 × log2(31) ≈ 99 bits of randomness. Only a keyed hash is stored;
-the key (RECEIPT_KEY) lives outside the database.
+groups of four. It is a split token: the first 7 symbols are the declaration's serial
+(its public number, in base 31), the other 13 a secret (13 × log2(31) ≈ 64 bits). The
+serial finds the row by its primary key; only a keyed hash of the serial and the secret
+is stored in it (the key, RECEIPT_KEY, lives outside the database) and compared in
+constant time. So a look-up needs no index over hashes (which cost about 35 bytes per
+declaration and a random index write at every insert), and guessing a code means
+guessing 64 bits for one chosen declaration, whatever the number of declarations.
+
+Codes made before this format (20 random symbols, one hash for the whole code) are
+still found, through the small `LegacyReceipt` table (actions.find_by_receipt).
 """
 
 import hashlib
@@ -14,6 +22,10 @@ from django.conf import settings
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 20
+SERIAL_SYMBOLS = 7
+SECRET_SYMBOLS = CODE_LENGTH - SERIAL_SYMBOLS
+MAX_SERIAL = len(ALPHABET) ** SERIAL_SYMBOLS - 1  # 27,512,614,110
+VERIFIER_BYTES = 16
 GROUP = 4
 _SEPARATORS = str.maketrans("", "", " -_.\t\u3000－—")
 # A random byte below 248 = 8 × 31 picks a symbol as byte % 31, each with probability
@@ -21,21 +33,33 @@ _SEPARATORS = str.maketrans("", "", " -_.\t\u3000－—")
 _USABLE = 8 * len(ALPHABET)
 _UNUSABLE = bytes(range(_USABLE, 256))
 _SYMBOLS = bytes(ord(ALPHABET[b % len(ALPHABET)]) if b < _USABLE else 0 for b in range(256))
+_VALUES = {symbol: value for value, symbol in enumerate(ALPHABET)}
 
 
-def new_codes(count: int) -> list[str]:
-    """`count` fresh receipt codes from the system's random source, in one read or two."""
-    wanted = count * CODE_LENGTH
+def new_secrets(count: int, length: int = SECRET_SYMBOLS) -> list[str]:
+    """`count` random strings of `length` symbols from the system's random source."""
+    wanted = count * length
     raw = b""
     while len(raw) < wanted:
         # 3 % of bytes are dropped: ask for a little more than needed.
         raw += os.urandom((wanted - len(raw)) * 33 // 32 + 8).translate(None, _UNUSABLE)
     symbols = raw[:wanted].translate(_SYMBOLS).decode("ascii")
-    return [format_code(symbols[i : i + CODE_LENGTH]) for i in range(0, wanted, CODE_LENGTH)]
+    return [symbols[i : i + length] for i in range(0, wanted, length)]
 
 
-def new_code() -> str:
-    return new_codes(1)[0]
+def encode_serial(serial: int) -> str:
+    if not 0 < serial <= MAX_SERIAL:
+        raise ValueError(f"serial {serial} does not fit in a receipt code")
+    symbols = []
+    for _ in range(SERIAL_SYMBOLS):
+        serial, digit = divmod(serial, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(reversed(symbols))
+
+
+def make_code(serial: int, secret: str) -> str:
+    """The code shown to the declarant, in groups of four."""
+    return format_code(encode_serial(serial) + secret)
 
 
 def format_code(raw: str) -> str:
@@ -50,6 +74,24 @@ def normalize_code(text: str) -> str | None:
     return raw
 
 
+def split_code(raw: str) -> tuple[int, str]:
+    """(serial, secret) of a normalized code."""
+    serial = 0
+    for symbol in raw[:SERIAL_SYMBOLS]:
+        serial = serial * len(ALPHABET) + _VALUES[symbol]
+    return serial, raw[SERIAL_SYMBOLS:]
+
+
+def _states(key: str, purpose: str) -> tuple:
+    raw = key.encode()
+    if len(raw) > 64:  # SHA-256's block size
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in raw) + f"{purpose}\n".encode())
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in raw))
+    return inner, outer
+
+
 @lru_cache(maxsize=64)
 def hasher(key: str, purpose: str) -> Callable[[str], str]:
     """HMAC-SHA256 under `key` of `purpose\\nmessage`, as a function of the message.
@@ -58,19 +100,22 @@ def hasher(key: str, purpose: str) -> Callable[[str], str]:
     hash states prepared once (RFC 2104: H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m))): it costs half
     as much, and imports hash several values per line.
     """
-    raw = key.encode()
-    if len(raw) > 64:  # SHA-256's block size
-        raw = hashlib.sha256(raw).digest()
-    raw = raw.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in raw) + f"{purpose}\n".encode())
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in raw))
+    digest = digest_hasher(key, purpose, 32)
+    return lambda message: digest(message).hex()
 
-    def keyed(message: str) -> str:
+
+@lru_cache(maxsize=64)
+def digest_hasher(key: str, purpose: str, size: int) -> Callable[[str], bytes]:
+    """The same HMAC as `hasher`, as raw bytes truncated to `size` (a truncated HMAC is
+    as strong as its length, RFC 2104 §5)."""
+    inner, outer = _states(key, purpose)
+
+    def keyed(message: str) -> bytes:
         step = inner.copy()
         step.update(message.encode())
         done = outer.copy()
         done.update(step.digest())
-        return done.hexdigest()
+        return done.digest()[:size]
 
     return keyed
 
@@ -80,8 +125,13 @@ def keyed_hash(purpose: str, message: str) -> str:
     return hasher(settings.RECEIPT_KEY, purpose)(message)
 
 
-def code_hash(code: str) -> str:
-    normalized = normalize_code(code)
-    if normalized is None:
-        raise ValueError("not a receipt code")
-    return keyed_hash("receipt", normalized)
+def verifier(key: str) -> Callable[[int, str], bytes]:
+    """What a declaration row keeps of its code: a keyed hash of serial and secret."""
+    keyed = digest_hasher(key, "receipt-v2", VERIFIER_BYTES)
+    return lambda serial, secret: keyed(f"{serial}:{secret}")
+
+
+def legacy_hash(raw: str) -> bytes:
+    """The stored form of a code made before the serial was part of it: the first 16
+    bytes of its old keyed hash (the migration kept those)."""
+    return digest_hasher(settings.RECEIPT_KEY, "receipt", VERIFIER_BYTES)(raw)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
-from tuidang.registry import dates
+from tuidang.registry import dates, days
 from tuidang.stats import charts, conf, history, opendata
 from tuidang.stats.models import Milestone
 
@@ -158,7 +158,7 @@ def statements_dump(request: HttpRequest, day: str) -> HttpResponse:
     if day >= dates.today():
         raise Http404("only past days have a dump")
     declarations = (
-        opendata.published().filter(received_on=day).order_by("id").prefetch_related("persons")
+        days.on_day(opendata.published(), day).order_by("id").prefetch_related("persons")
     )
     # Streamed a thousand rows at a time: a day of a news surge holds tens of thousands
     # of statements, and a web process must not hold them all in memory at once.

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 
 from tuidang.registry.models import Declaration, Person, Revocation
+from tuidang.registry.sealing import empty_commitment
 from tuidang.tlog.entry import (
     DeclarationEntry,
     EntryError,
@@ -75,7 +76,7 @@ def declaration_entry(declaration: Declaration, persons: list[Person]) -> Declar
         statement_commitment=_statement(
             declaration.statement_salt, declaration.statement_title, declaration.statement_text
         ),
-        private_commitment=bytes(declaration.private_commitment),
+        private_commitment=bytes(declaration.private_commitment) or empty_commitment(),
     )
 
 
@@ -129,7 +130,7 @@ def declaration_bytes(row: tuple, persons: Persons | None) -> bytes:
         raise persons.error
     return encode_declaration(
         serial, as_date(received_on), channel, persons.lines if persons else [],
-        _statement(salt, title, text), bytes(private),
+        _statement(salt, title, text), bytes(private) or empty_commitment(),
     )
 
 

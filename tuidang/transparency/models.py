@@ -7,8 +7,17 @@ the trusted state, updated only by the sequencer under its lock.
 from django.db import models
 
 
-class LogEntry(models.Model):
+class EntryBundle(models.Model):
+    """Entries index·256 … index·256 + count − 1 of the log: the `tile/entries/<index>`
+    bundle (each entry prefixed by its length), compressed with zlib.
+
+    One row per 256 entries, not one per entry: a row per entry cost about as much again
+    as the entry, and the entries of one bundle, alike in all but names, serials and
+    commitments, compress to about a quarter (storage.py).
+    """
+
     index = models.BigIntegerField(primary_key=True)
+    count = models.PositiveSmallIntegerField()
     data = models.BinaryField()
 
 

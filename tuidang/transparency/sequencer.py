@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from tuidang.registry import days
 from tuidang.registry.counters import add_to_counters
-from tuidang.registry.models import Declaration, Revocation, Total
-from tuidang.registry.screening import screen_received
+from tuidang.registry.models import Declaration, Revocation, Status, Total
 from tuidang.stats.milestones import record_crossings
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
@@ -90,39 +90,79 @@ def _sign(size: int, root: bytes) -> bytes:
     return sign_checkpoint(checkpoint, keys.signer())
 
 
+class ConcurrentChange(Exception):
+    """A row the step read was changed by another transaction before the step wrote it
+    (a retraction, say): the step is rolled back and the next one starts afresh."""
+
+
+# The rows a step may log: just screened, or accepted by a moderator since. Checked again
+# as they are written, because the step reads them without locking them (a row lock on
+# every row would cost a write per row on PostgreSQL); on SQLite the step holds the
+# database's only write lock from its start, so nothing can change them.
+_LOGGABLE = "log_index IS NULL AND status IN ('received', 'accepted')"
+
+
+def _hold(held: dict[str, list[int]]) -> None:
+    for reason, ids in held.items():
+        for start in range(0, len(ids), 1000):
+            Declaration.objects.filter(
+                id__in=ids[start:start + 1000], log_index=None,
+                status__in=[Status.RECEIVED, Status.ACCEPTED],
+            ).update(status=Status.HELD, hold_reason=reason)
+
+
+def _log_declarations(batch: pending.Batch, first: int) -> None:
+    """Each logged declaration written once: accepted, its log index, published."""
+    updated = storage.set_log_indices(
+        Declaration, batch.declaration_ids, first,
+        extra={"status": Status.ACCEPTED, "is_published": True}, guard=_LOGGABLE,
+    )
+    if updated != len(batch.declaration_ids):
+        raise ConcurrentChange(f"{len(batch.declaration_ids) - updated} declarations changed")
+
+
 def step(limit: int | None = None) -> StepResult:
     """Screen received declarations and sequence one batch of pending entries."""
     limit = limit or settings.SEQUENCER_BATCH
+    try:
+        return _step(limit)
+    except ConcurrentChange as exc:
+        logger.info("step rolled back, to be done again: %s", exc)
+        return StepResult(0, 0, storage.state().size)
+
+
+def _step(limit: int) -> StepResult:
     with transaction.atomic():
         _lock()
-        screened = screen_received(limit)
         log_state, _ = LogState.objects.select_for_update().get_or_create(
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
         batch = pending.declarations(limit)
         pending.add_revocations(batch, limit - len(batch.encoded))
+        _hold(batch.held)
+        days.record(batch.days)
         if not batch.encoded:
             if not log_state.signed_checkpoint:
                 log_state.signed_checkpoint = _sign(0, EMPTY_ROOT)
                 log_state.save()
-            return StepResult(screened, 0, log_state.size)
+            return StepResult(batch.screened, 0, log_state.size)
         first = log_state.size
+        _log_declarations(batch, first)
+        storage.set_log_indices(
+            Revocation, batch.revocation_ids, first + len(batch.declaration_ids)
+        )
         new_size, tiles, root = tlog_tiles.append_leaves(
             first, [leaf_hash(e) for e in batch.encoded], storage.read_tile
         )
         storage.append_entries(first, batch.encoded)
         storage.save_tiles(tiles)
-        storage.set_log_indices(Declaration, batch.declaration_ids, first, published=True)
-        storage.set_log_indices(
-            Revocation, batch.revocation_ids, first + len(batch.declaration_ids)
-        )
         add_to_counters(*_counter_deltas(batch))
         record_crossings(first, batch.persons)
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()
     logger.info("sequenced %d entries, log size %d", len(batch.encoded), new_size)
-    return StepResult(screened, len(batch.encoded), new_size)
+    return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
 def drain(limit: int | None = None) -> int:

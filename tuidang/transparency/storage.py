@@ -1,13 +1,24 @@
-"""Reading and writing the log's tiles, entries and checkpoint in the database."""
+"""Reading and writing the log's tiles, entries and checkpoint in the database.
+
+Tiles are treated as untrusted (the auditor re-derives them); the checkpoint row is
+the trusted state, updated only by the sequencer under its lock. Entries are kept per
+bundle of 256, compressed (models.EntryBundle); the last bundle, while it is partial, is
+rewritten by every sequencer step.
+"""
+
+import zlib
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 
 from tuidang.tlog import tiles as tlog_tiles
-from tuidang.tlog.bundle import encode_bundle
+from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.tlog.proof import NodeReader
-from tuidang.transparency.models import LogEntry, LogState, Tile
+from tuidang.transparency.models import EntryBundle, LogState, Tile
 
 STATE_ID = 1
+WIDTH = tlog_tiles.TILE_WIDTH
+COMPRESSION_LEVEL = 6  # level 9 saves under 3 % more and costs twice the time
 
 
 def read_tile(level: int, index: int) -> bytes | None:
@@ -28,23 +39,98 @@ def signed_checkpoint() -> bytes:
     return bytes(data) if data else b""
 
 
+# -- entries ---------------------------------------------------------------------------
+
+
+def _bundle_rows(indices: Iterable[int]) -> dict[int, tuple[int, bytes]]:
+    """{bundle index: (count, uncompressed bundle)} of the stored bundles asked for."""
+    rows = EntryBundle.objects.filter(index__in=set(indices)).values_list("index", "count", "data")
+    return {index: (count, zlib.decompress(data)) for index, count, data in rows}
+
+
+def _first(bundle: bytes, width: int) -> bytes:
+    """The first `width` entries of an uncompressed bundle, still as a bundle."""
+    position = 0
+    for _ in range(width):
+        position += 2 + int.from_bytes(bundle[position:position + 2], "big")
+    return bundle[:position]
+
+
 def entry_bundle(index: int, width: int) -> bytes:
-    start = index * tlog_tiles.TILE_WIDTH
-    rows = LogEntry.objects.filter(index__gte=start, index__lt=start + width).order_by("index")
-    entries = [bytes(data) for data in rows.values_list("data", flat=True)]
-    if len(entries) != width:
+    """`tile/entries/<index>` of width `width`: its first `width` entries."""
+    found = _bundle_rows([index]).get(index)
+    if found is None or found[0] < width:
         raise LookupError("entries not in the log")
-    return encode_bundle(entries)
+    count, bundle = found
+    return bundle if count == width else _first(bundle, width)
+
+
+def entries(indices: Iterable[int]) -> dict[int, bytes]:
+    """{log index: entry} of the entries asked for that the log holds."""
+    wanted = set(indices)
+    found = {}
+    for number, (_count, bundle) in _bundle_rows(i // WIDTH for i in wanted).items():
+        for offset, data in enumerate(decode_bundle(bundle)):
+            if number * WIDTH + offset in wanted:
+                found[number * WIDTH + offset] = data
+    return found
 
 
 def entry(index: int) -> bytes | None:
-    data = LogEntry.objects.filter(index=index).values_list("data", flat=True).first()
-    return bytes(data) if data is not None else None
+    return entries([index]).get(index)
 
 
-# Rows per INSERT or UPDATE statement when the sequencer writes a batch: a few big
-# statements instead of one per row (a round trip each on PostgreSQL), small enough for
-# SQLite's limit of 32,766 parameters.
+def all_entries(start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(index, entry) of every entry from `start` on, in order, a bundle at a time."""
+    number = start // WIDTH
+    while True:
+        rows = list(EntryBundle.objects.filter(index__gte=number).order_by("index")
+                    .values_list("index", "data")[:64])
+        for number, data in rows:
+            for offset, item in enumerate(decode_bundle(zlib.decompress(data))):
+                if number * WIDTH + offset >= start:
+                    yield number * WIDTH + offset, item
+        if len(rows) < 64:
+            return
+        number += 1
+
+
+def append_entries(first: int, encoded: list[bytes]) -> None:
+    """Store entries `first`, `first + 1`, … (the sequencer, in its transaction): the
+    last bundle is completed, then new bundles written, each row compressed once."""
+    if not encoded:
+        return
+    number, offset = divmod(first, WIDTH)
+    head = b""
+    if offset:
+        found = _bundle_rows([number]).get(number)
+        if found is None or found[0] != offset:
+            raise LookupError(f"entry bundle {number} does not hold {offset} entries")
+        head = found[1]
+    rows, position = [], 0
+    while position < len(encoded):
+        take = encoded[position:position + WIDTH - offset]
+        data = head + encode_bundle(take)
+        rows.append(EntryBundle(index=number, count=offset + len(take),
+                                data=zlib.compress(data, COMPRESSION_LEVEL)))
+        position += len(take)
+        number, offset, head = number + 1, 0, b""
+    EntryBundle.objects.bulk_create(rows, update_conflicts=True, unique_fields=["index"],
+                                    update_fields=["count", "data"])
+
+
+def save_tiles(tiles: dict[tuple[int, int], bytes]) -> None:
+    """Insert or widen the given tiles (the sequencer, in its transaction)."""
+    Tile.objects.bulk_create(
+        [Tile(level=level, index=index, data=data) for (level, index), data in tiles.items()],
+        update_conflicts=True, unique_fields=["level", "index"], update_fields=["data"],
+    )
+
+
+# -- log indices of declarations and revocations -----------------------------------------
+
+# Rows per UPDATE statement with scattered ids: small enough for SQLite's limit of
+# 32,766 parameters.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -56,31 +142,12 @@ def _column(model: type, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def append_entries(first: int, encoded: list[bytes]) -> None:
-    """Store entries `first`, `first + 1`, … (the sequencer, in its transaction)."""
-    # The names come from the model, never from input.
-    sql = (f"INSERT INTO {_table(LogEntry)} ({_column(LogEntry, 'index')}, "  # noqa: S608
-           f"{_column(LogEntry, 'data')}) VALUES ")
-    with connection.cursor() as cursor:
-        for start in range(0, len(encoded), ROWS_PER_STATEMENT):
-            chunk = encoded[start:start + ROWS_PER_STATEMENT]
-            params: list = []
-            for offset, data in enumerate(chunk, first + start):
-                params += (offset, data)
-            cursor.execute(sql + ", ".join(["(%s, %s)"] * len(chunk)), params)
-
-
-def save_tiles(tiles: dict[tuple[int, int], bytes]) -> None:
-    """Insert or widen the given tiles (the sequencer, in its transaction)."""
-    Tile.objects.bulk_create(
-        [Tile(level=level, index=index, data=data) for (level, index), data in tiles.items()],
-        update_conflicts=True, unique_fields=["level", "index"], update_fields=["data"],
-    )
-
-
-def set_log_indices(model: type, ids: list[int], first: int, published: bool = False) -> None:
-    """Give rows `ids` (ascending) the log indices `first`, `first + 1`, … (and mark them
-    published).
+def set_log_indices(model: type, ids: list[int], first: int, extra: dict | None = None,
+                    guard: str = "") -> int:
+    """Give rows `ids` (ascending) the log indices `first`, `first + 1`, …, and set the
+    columns of `extra` ({field: value}) in the same statement; returns how many rows
+    were updated. `guard` (SQL from code, never from input) must hold for a row to be
+    updated: the caller compares the count to see that no row changed meanwhile.
 
     A run of consecutive ids, the usual case, takes one UPDATE … WHERE id BETWEEN, with
     the index computed from the id; scattered ids take UPDATE … FROM (VALUES …), which
@@ -89,27 +156,33 @@ def set_log_indices(model: type, ids: list[int], first: int, published: bool = F
     per row.
     """
     table, key, log_index = _table(model), _column(model, "id"), _column(model, "log_index")
-    published_sql = f", {_column(model, 'is_published')} = %s" if published else ""
-    flag = [True] if published else []
-    scattered: list[tuple[int, int]] = []  # (id, log index)
+    extra = extra or {}
     # The names come from the model, never from input.
-    by_range = (f"UPDATE {table} SET {log_index} = {key} + %s{published_sql} "  # noqa: S608
-                f"WHERE {key} BETWEEN %s AND %s")
+    assignments = "".join(f", {_column(model, name)} = %s" for name in extra)
+    condition = f" AND {guard}" if guard else ""
+    values = list(extra.values())
+    scattered: list[tuple[int, int]] = []  # (id, log index)
+    by_range = (f"UPDATE {table} SET {log_index} = {key} + %s{assignments} "  # noqa: S608
+                f"WHERE {key} BETWEEN %s AND %s{condition}")
+    updated = 0
     with connection.cursor() as cursor:
         for start, end in _runs(ids):
             if end - start >= MIN_RUN:
                 offset = first + start - ids[start]
-                cursor.execute(by_range, [offset, *flag, ids[start], ids[end - 1]])
+                cursor.execute(by_range, [offset, *values, ids[start], ids[end - 1]])
+                updated += cursor.rowcount
             else:
                 scattered += ((ids[i], first + i) for i in range(start, end))
         for start in range(0, len(scattered), ROWS_PER_STATEMENT):
             chunk = scattered[start:start + ROWS_PER_STATEMENT]
-            values = ", ".join(["(%s, %s)"] * len(chunk))
+            rows = ", ".join(["(%s, %s)"] * len(chunk))
             cursor.execute(
-                f"UPDATE {table} SET {log_index} = v.column2{published_sql} "  # noqa: S608
-                f"FROM (VALUES {values}) AS v WHERE {table}.{key} = v.column1",
-                [*flag, *(value for row in chunk for value in row)],
+                f"UPDATE {table} SET {log_index} = v.column2{assignments} "  # noqa: S608
+                f"FROM (VALUES {rows}) AS v WHERE {table}.{key} = v.column1{condition}",
+                [*values, *(value for row in chunk for value in row)],
             )
+            updated += cursor.rowcount
+    return updated
 
 
 MIN_RUN = 32  # consecutive ids worth a statement of their own
