@@ -8,7 +8,15 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import declaration_post, declare, person_fields, receipt_code
 from tuidang.registry import actions, bulk, dates
-from tuidang.registry.models import DailyCount, Declaration, Person, Revocation, Status, Total
+from tuidang.registry.models import (
+    DailyCount,
+    Declaration,
+    PendingEntry,
+    Person,
+    Revocation,
+    Status,
+    Total,
+)
 from tuidang.tlog.checkpoint import Checkpoint
 from tuidang.tlog.entry import parse_entry
 from tuidang.tlog.tally import Tally
@@ -185,11 +193,13 @@ def test_a_receipt_code_finds_its_declaration(client):
 def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
     declare(client, "张三")
     declare(client, "李四")
-    # A row written around the actions, with a name no entry may carry.
-    Person.objects.filter(display_name="张三").update(display_name="张\n三")
+    # An entry written around the actions, with a name no entry may carry.
+    pending = PendingEntry.objects.get(declaration__persons__display_name="张三")
+    pending.data = bytes(pending.data).replace("张三".encode(), "张\n三".encode())
+    pending.save()
     sequencer.drain()
     statuses = dict(Declaration.objects.values_list("persons__display_name", "status"))
-    assert statuses == {"张\n三": "held", "李四": "accepted"}
+    assert statuses == {"张三": "held", "李四": "accepted"}
     assert Declaration.objects.get(status="held").hold_reason == "entry"
     assert totals()["persons"] == 1
 

@@ -19,9 +19,10 @@ from tuidang.registry import bulk, identity, receipts
 from tuidang.registry.actions import DeclarationData, PersonData
 from tuidang.registry.forms import validate_plain_text
 from tuidang.registry.imports import canonical_content
+from tuidang.registry.models import PendingEntry
 from tuidang.registry.quickcheck import Rules, quick_check
 from tuidang.registry.submission import validate_helper_submission
-from tuidang.tlog.entry import EntryError
+from tuidang.tlog.entry import EntryError, PersonEntry, parse_entry
 
 GIVEN = {"channel": "in-person", "consent": True}
 YEAR = 2026
@@ -143,26 +144,35 @@ def test_the_plain_text_rule_is_the_forms_rule():
         assert _plain(text) == plain, text
 
 
-def test_the_entry_precheck_never_lets_a_bad_entry_through(db):
-    intake = bulk.Intake("import", None, __import__("datetime").date(2026, 6, 1), "k" * 40)
+def test_intake_refuses_exactly_what_the_log_cannot_hold_and_stores_the_entry_it_checked(db):
+    """prepare encodes each entry with tlog's own rules; what it stores is what the
+    strict parser reads back."""
+    import datetime
+
+    intake = bulk.Intake("import", None, datetime.date(2026, 6, 1), "k" * 40)
     cases = [("张三", "beijing", "", ""), ("A\u3000B", "", "", ""), ("x ", "", "", ""),
              ("x\ny", "", "", ""), ("e\u0301", "", "", ""), ("长" * 41, "", "", ""),
              ("ok", "overseas", "DE", "teacher"), ("ok", "overseas", "de", ""),
              ("ok", "Beijing", "", ""), ("ok", "", "", "Spy"), ("a\u200bb", "", "", "")]
     for name, region, country, sector in cases:
-        persons = [PersonData(name, ("party",), region=region, country=country, sector=sector)]
-        fits = bulk._entry_fits(persons)
+        person = PersonData(name, ("party",), region=region, country=country, sector=sector)
+        place = f"overseas:{country}" if region == "overseas" else region or None
+        entry_person = PersonEntry(name, ("party",), False, place, sector or None)
         try:
-            bulk._check_entry_slowly(DeclarationData(persons), intake, b"\0" * 16)
-            encodes = True
+            entry_person.validate()
+            loggable = True
         except EntryError:
-            encodes = False
-        assert encodes or not fits, name
-        if not encodes:
+            loggable = False
+        if not loggable:
             with pytest.raises(EntryError):
-                bulk.prepare([DeclarationData(persons)], intake)
-    assert bulk._entry_fits([PersonData("张三", ("party", "league"), region="beijing")])
-    assert not bulk._entry_fits([PersonData("x", ("league", "party"))])
+                bulk.prepare([DeclarationData([person])], intake)
+            continue
+        [prepared] = bulk.prepare([DeclarationData([person])], intake)
+        bulk.store([prepared])
+        serial = prepared.row[0]
+        entry = parse_entry(bytes(PendingEntry.objects.get(declaration_id=serial).data))
+        assert (entry.serial, entry.date, entry.channel) == (serial, intake.received_on, "import")
+        assert entry.persons == (entry_person,), name
 
 
 def test_the_canonical_content_is_json_dumps():

@@ -6,7 +6,16 @@ from django.utils.translation import gettext as _
 
 from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
-from tuidang.registry.models import Declaration, Revocation, StatementStatus, Status
+from tuidang.registry.models import (
+    Declaration,
+    HeldEntry,
+    PendingEntry,
+    Revocation,
+    StatementStatus,
+    Status,
+)
+from tuidang.tlog.entry import encode_entry
+from tuidang.transparency.entries import declaration_entry
 
 Action = Decision.Action
 
@@ -23,6 +32,15 @@ def _apply(declaration: Declaration, action: str) -> None:
         if action == Action.REJECT and declaration.statement_status == StatementStatus.PENDING:
             declaration.statement_status = StatementStatus.REJECTED
         declaration.save(update_fields=["status", "statement_status"])
+        # Its entry, kept while it was held: back in the sequencer's inbox, or gone.
+        held = HeldEntry.objects.filter(declaration=declaration)
+        if action == Action.ACCEPT:
+            data = held.values_list("data", flat=True).first()
+            if data is None:  # held before entries were kept: encoded from its rows
+                data = encode_entry(declaration_entry(
+                    declaration, list(declaration.persons.order_by("position"))))
+            PendingEntry.objects.create(declaration=declaration, data=data)
+        held.delete()
     elif action in (Action.APPROVE_STATEMENT, Action.REJECT_STATEMENT):
         if declaration.statement_status != StatementStatus.PENDING:
             raise DecisionError(_("This statement is not waiting for review."))

@@ -11,7 +11,9 @@ from tuidang.registry import bulk, dates, receipts
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
 from tuidang.registry.models import (
     Declaration,
+    HeldEntry,
     LegacyReceipt,
+    PendingEntry,
     Revocation,
     StatementStatus,
     Status,
@@ -165,6 +167,9 @@ def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | No
         "status", "is_published", "sealed_private", "statement_title", "statement_text",
         "statement_status",
     ])
+    # Never to be logged now.
+    PendingEntry.objects.filter(declaration=locked).delete()
+    HeldEntry.objects.filter(declaration=locked).delete()
     for field in ("status", "is_published", "sealed_private", "statement_title",
                   "statement_text", "statement_status"):
         setattr(declaration, field, getattr(locked, field))

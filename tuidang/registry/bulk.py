@@ -1,12 +1,13 @@
 """Storing many declarations with a few statements: imports and group commit.
 
 `prepare` turns validated declarations into rows (the secret part of the receipt codes,
-identity digests, salts, the check that the log can hold each entry) without touching
-the database, so an import can run it in worker processes. `store` then gives the rows
-their serials, makes the receipt codes and their verifiers (the serial is part of the
-code), seals the private fields of those that have any (the serial is part of the sealed
-record), and writes everything with one statement per table: executemany on SQLite,
-COPY on PostgreSQL. Model instances, and Django's bulk_create building an
+identity digests, salts, and each log entry encoded but for its serial and private
+commitment) without touching the database, so an import can run it in worker processes.
+`store` then gives the rows their serials, makes the receipt codes and their verifiers
+(the serial is part of the code), seals the private fields of those that have any (the
+serial is part of the sealed record), completes the entries (registry.PendingEntry, what
+the sequencer appends), and writes everything with one statement per table: executemany
+on SQLite, COPY on PostgreSQL. Model instances, and Django's bulk_create building an
 INSERT of thousands of placeholders, cost more than everything else together.
 """
 
@@ -15,11 +16,9 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -28,14 +27,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connection
 
 from tuidang.registry import dates, identity, sealing
-from tuidang.registry.choices import ORGANIZATIONS
-from tuidang.registry.models import Declaration, Person, StatementStatus, Status
+from tuidang.registry.models import Declaration, PendingEntry, Person, StatementStatus, Status
 from tuidang.registry.receipts import make_code, new_secrets, verifier
-from tuidang.tlog.bundle import MAX_ENTRY_SIZE
-from tuidang.tlog.entry import MAX_NAME_LENGTH, MAX_PERSONS, commitment, encode_entry
+from tuidang.tlog.declaration import complete_declaration, declaration_body
+from tuidang.tlog.entry import person_line, statement_commitment
+from tuidang.transparency.entries import entry_region
 
 if TYPE_CHECKING:  # actions imports this module
-    from tuidang.registry.actions import DeclarationData, PersonData
+    from tuidang.registry.actions import DeclarationData
 
 # Rows are built positionally in the models' own field order (Model.from_db needs it).
 DECLARATION_COLUMNS = (
@@ -75,12 +74,16 @@ class Intake:
 class Prepared:
     """One declaration's rows, waiting for a serial (row[0], and each person's
     declaration_id). `private` is the payload to seal with the serial, or None; `secret`
-    the secret part of the receipt code, which `store` completes with the serial."""
+    the secret part of the receipt code and `entry` the log entry's body, which `store`
+    completes with the serial (and `filler`, the random `private` line of an entry with
+    nothing private: sealing.empty_commitment)."""
 
     secret: str
     row: list
     persons: list[list]
     private: dict | None
+    entry: bytes
+    filler: bytes
     code: str = ""
 
 
@@ -95,6 +98,7 @@ def prepare(items: list[DeclarationData], intake: Intake,
     count = len(items)
     secrets = new_secrets(count)
     salts = os.urandom(16 * count)
+    fillers = os.urandom(32 * count)
     person = identity.person_hasher(intake.key)
     _check_intake(intake)
     prepared = []
@@ -102,8 +106,13 @@ def prepare(items: list[DeclarationData], intake: Intake,
         persons = item.persons
         if not persons:
             raise ValueError("a declaration covers at least one person")
-        if not _entry_fits(persons):
-            _check_entry_slowly(item, intake, salts[16 * index : 16 * index + 16])
+        salt = salts[16 * index : 16 * index + 16] if item.statement_text else b""
+        entry = declaration_body(intake.received_on, intake.channel, [
+            person_line(p.display_name, p.organizations, p.is_real_name,
+                        entry_region(p.region, p.country), p.sector or None)
+            for p in persons
+        ], statement_commitment(salt, item.statement_title, item.statement_text)
+            if item.statement_text else None)
         normalized = names[index] if names is not None else [
             identity.normalize_name(p.display_name) for p in persons]
         party = league = pioneers = 0
@@ -135,9 +144,8 @@ def prepare(items: list[DeclarationData], intake: Intake,
             None, item.intake_hold, len(persons), party, league,
             pioneers, item.statement_title, item.statement_text,
             StatementStatus.PENDING if item.statement_text else StatementStatus.NONE,
-            salts[16 * index : 16 * index + 16] if item.statement_text else b"", None,
-            commitment_value, None, False, item.import_key,
-        ], person_rows, private))
+            salt, None, commitment_value, None, False, item.import_key,
+        ], person_rows, private, entry, fillers[32 * index : 32 * index + 32]))
     return prepared
 
 
@@ -150,7 +158,7 @@ def store(prepared: list[Prepared]) -> list[int]:
         return []
     ids = _new_ids(len(prepared))
     receipt = verifier(settings.RECEIPT_KEY)
-    declarations, persons = [], []
+    declarations, persons, entries = [], [], []
     for serial, item in zip(ids, prepared, strict=True):
         item.row[_ID] = serial
         item.row[_RECEIPT] = receipt(serial, item.secret)
@@ -162,8 +170,11 @@ def store(prepared: list[Prepared]) -> list[int]:
                 {"serial": serial, **item.private})
         declarations.append(item.row)
         persons.extend(item.persons)
+        entries.append((serial, complete_declaration(
+            serial, item.entry, bytes(item.row[_COMMITMENT]) or item.filler)))
     _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, declarations, 0)
     _insert(Person._meta.db_table, PERSON_COLUMNS[1:], persons, 1)
+    _insert(PendingEntry._meta.db_table, ("declaration_id", "data"), entries, 0)
     return ids
 
 
@@ -250,68 +261,12 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[list], skip: int) -
         cursor.executemany(sql, [row[skip:] for row in rows] if skip else rows)
 
 
-# -- the entry check -------------------------------------------------------------------
+# -- the intake ------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # tlog/entry.py's tokens and regions
-_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|overseas:[A-Z]{2}")
-# The longest person line: organizations, flag, region and sector (64 characters at
-# most each), a name of 40 characters of up to 4 bytes; the rest of an entry is short.
-_LONGEST_PERSON = len("person party,league,pioneers alias ") + 64 + 1 + 64 + 1 + 4 * 40 + 1
-_LONGEST_REST = 400
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # tlog's channel tokens
 
 
 def _check_intake(intake: Intake) -> None:
     if not (len(intake.channel) <= 64 and _TOKEN.fullmatch(intake.channel)
             and type(intake.received_on) is datetime.date):
         raise ValueError(f"not a valid intake: {intake!r}")
-
-
-@lru_cache(maxsize=1024)
-def _token_ok(value: str, pattern: re.Pattern) -> bool:
-    return len(value) <= 64 and pattern.fullmatch(value) is not None
-
-
-@lru_cache(maxsize=64)
-def _organizations_ok(organizations: tuple) -> bool:
-    return bool(organizations) and tuple(o for o in ORGANIZATIONS if o in organizations) == \
-        organizations
-
-
-def _entry_fits(persons: list[PersonData]) -> bool:
-    """True only if tlog's encode_entry surely accepts a declaration of these persons:
-    the same rules, decided quickly for the common case (False means "look closer")."""
-    if not 1 <= len(persons) <= MAX_PERSONS or \
-            len(persons) * _LONGEST_PERSON + _LONGEST_REST > MAX_ENTRY_SIZE:
-        return False
-    for p in persons:
-        name = p.display_name
-        # isprintable() is False for every C*, Zl and Zp character (and other spaces).
-        if not (type(name) is str and 1 <= len(name) <= MAX_NAME_LENGTH
-                and name.isprintable() and name == name.strip()
-                and unicodedata.is_normalized("NFC", name)):
-            return False
-        if type(p.is_real_name) is not bool or type(p.organizations) is not tuple \
-                or not _organizations_ok(p.organizations):
-            return False
-        region = f"overseas:{p.country}" if p.region == "overseas" else p.region
-        if region and not _token_ok(region, _REGION):
-            return False
-        if p.sector and not _token_ok(p.sector, _TOKEN):
-            return False
-    return True
-
-
-def _check_entry_slowly(item: DeclarationData, intake: Intake, salt: bytes) -> None:
-    """Encode the entry as the sequencer will (raises EntryError if it cannot)."""
-    from tuidang.transparency.entries import declaration_entry
-
-    declaration = Declaration(
-        pk=10**18 - 1, channel=intake.channel, received_on=intake.received_on,
-        statement_title=item.statement_title, statement_text=item.statement_text,
-        statement_salt=salt, private_commitment=commitment(salt, b""),
-    )
-    persons = [Person(display_name=p.display_name, is_real_name=p.is_real_name,
-                      party="party" in p.organizations, league="league" in p.organizations,
-                      pioneers="pioneers" in p.organizations, region=p.region,
-                      country=p.country, sector=p.sector) for p in item.persons]
-    encode_entry(declaration_entry(declaration, persons))

@@ -101,7 +101,8 @@ def ready(context: Context, checked: list[tuple[list[PersonData], dict, list[str
 def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
     """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]),
     ("forms", data) when only the forms can decide, ("entry", error) or ("ok", (receipt
-    secret, row, person rows, private, content, key)): a Ready, taken apart."""
+    secret, row, person rows, private, entry body, filler, content, key)): a Ready,
+    taken apart."""
     results: list[tuple] = []
     checked, refs, slots = [], [], []
     for lines, rows, ref, data in batch:
@@ -131,7 +132,8 @@ def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
         results[slot] = ("entry", value) if isinstance(value, str) else ("ok", (
             # Plain tuples: they cross the process boundary at half the cost.
             value.prepared.secret, value.prepared.row, value.prepared.persons,
-            value.prepared.private, value.content, value.key))
+            value.prepared.private, value.prepared.entry, value.prepared.filler,
+            value.content, value.key))
     return results
 
 

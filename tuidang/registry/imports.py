@@ -234,8 +234,8 @@ class Importer:
                 self._reject(item, outcome)
                 continue
             if kind == "ok":
-                secret, row, persons, private, content, key = value
-                value = Ready(bulk.Prepared(secret, row, persons, private), content, key)
+                *parts, content, key = value
+                value = Ready(bulk.Prepared(*parts), content, key)
             elif kind == "forms":
                 value = self._check_with_forms(item, value)
                 kind = "entry" if isinstance(value, str) else "ok" if value else "rejected"

@@ -9,14 +9,32 @@ subtracts a declaration again and repeats its counts so tallies need no look-up)
 
 from __future__ import annotations
 
-import binascii
 import datetime
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from .bundle import MAX_ENTRY_SIZE
+from .declaration import complete_declaration, declaration_body
+from .fields import (
+    _DATE,
+    _DECIMAL,
+    _GOOD_ORGS,
+    _GOOD_REGIONS,
+    _GOOD_TOKENS,
+    _REGION,
+    CHANNELS,
+    MAX_NAME_LENGTH,
+    MAX_PERSONS,
+    ORGANIZATIONS,
+    REASONS,
+    EntryError,
+    _checked_size,
+    _count,
+    _date,
+    _remember,
+    _token,
+)
 from .note import b64decode_strict
 
 __all__ = [
@@ -38,22 +56,6 @@ __all__ = [
     "statement_commitment",
 ]
 
-ORGANIZATIONS = ("party", "league", "pioneers")
-CHANNELS = ("self", "in-person", "phone", "hotline", "email", "import")  # known values
-REASONS = ("retracted", "moderator", "contest")  # known values
-MAX_PERSONS = 50
-MAX_NAME_LENGTH = 40
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|overseas:[A-Z]{2}")
-_DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_HEAD = "tuidang/v1 "
-
-
-class EntryError(ValueError):
-    """An entry is invalid, non-canonical, or breaks the tally rule."""
-
-
 def commitment(salt: bytes, payload: bytes) -> bytes:
     """Return the salted commitment SHA-256(salt ‖ payload); salt must be ≥ 16 bytes."""
     if len(salt) < 16:
@@ -64,41 +66,6 @@ def commitment(salt: bytes, payload: bytes) -> bytes:
 def statement_commitment(salt: bytes, title: str, text: str) -> bytes:
     """Return SHA-256(salt ‖ utf8(title) ‖ "\\n" ‖ utf8(text)), the statement commitment."""
     return commitment(salt, title.encode() + b"\n" + text.encode())
-
-
-def _token(value: str, what: str) -> None:
-    if isinstance(value, str) and value in _GOOD_TOKENS:
-        return
-    if not isinstance(value, str) or len(value) > 64 or not _TOKEN.fullmatch(value):
-        raise EntryError(f"invalid {what} {value!r}")
-    _remember(_GOOD_TOKENS, value)
-
-
-def _remember(good: set, value: str) -> None:
-    # The sequencer encodes thousands of entries a second with a handful of distinct
-    # channels, regions and sectors; a bounded set of values already checked spares the
-    # regular expressions without letting a hostile log grow memory.
-    if len(good) < 4096:
-        good.add(value)
-
-
-_GOOD_TOKENS: set[str] = set()
-_GOOD_REGIONS: set[str] = set()
-# Every valid organizations tuple: a non-empty subset of ORGANIZATIONS, in that order.
-_GOOD_ORGS = frozenset(
-    tuple(o for i, o in enumerate(ORGANIZATIONS) if mask >> i & 1)
-    for mask in range(1, 1 << len(ORGANIZATIONS))
-)
-
-
-def _count(value: int, what: str, lo: int = 0, hi: int = 10**18) -> None:
-    if type(value) is not int or not lo <= value <= hi:
-        raise EntryError(f"invalid {what} {value!r}")
-
-
-def _date(value: datetime.date, what: str) -> None:
-    if type(value) is not datetime.date:
-        raise EntryError(f"invalid {what} {value!r}")
 
 
 def _check_display_name(name: str) -> None:
@@ -141,13 +108,30 @@ class PersonEntry:
                 f" {self.region or '-'} {self.sector or '-'} {self.name}")
 
 
+# The start of a person line for each valid (organizations, real name) pair.
+_PREFIXES = {
+    (orgs, real): f"person {','.join(orgs)} {'real' if real else 'alias'} "
+    for orgs in _GOOD_ORGS for real in (False, True)
+}
+
+
 def person_line(name: str, organizations: tuple[str, ...], real_name: bool,
                 region: str | None = None, sector: str | None = None) -> str:
     """Return the ``person ...`` line (without newline) of a valid person; else EntryError.
 
     The same as ``PersonEntry(...).line()`` after ``validate()``, without building the
-    object: the sequencer encodes thousands of persons a second from plain rows.
+    object: the sequencer encodes thousands of persons a second from plain rows. Values
+    already known to be valid take a short path; anything else the full checks, which
+    raise or accept exactly as ever.
     """
+    prefix = (_PREFIXES.get((organizations, real_name))
+              if type(organizations) is tuple and type(real_name) is bool else None)
+    if (prefix is not None and type(name) is str and 0 < len(name) <= MAX_NAME_LENGTH
+            and name.isprintable() and name == name.strip()
+            and unicodedata.is_normalized("NFC", name)
+            and (region is None or (type(region) is str and region in _GOOD_REGIONS))
+            and (sector is None or (type(sector) is str and sector in _GOOD_TOKENS))):
+        return f"{prefix}{region or '-'} {sector or '-'} {name}"
     _check_display_name(name)
     if not (type(organizations) is tuple and organizations in _GOOD_ORGS) and (
         not organizations
@@ -211,42 +195,18 @@ class RevocationEntry:
 Entry = DeclarationEntry | RevocationEntry
 
 
-def _b64_32(value: bytes | None, what: str) -> str:
-    if value is None:
-        return "-"
-    if not isinstance(value, bytes) or len(value) != 32:
-        raise EntryError(f"{what} must be 32 bytes")
-    return binascii.b2a_base64(value, newline=False).decode()
-
-
 def encode_declaration(serial: int, date: datetime.date, channel: str,
                        person_lines: list[str], statement_commitment: bytes | None,
                        private_commitment: bytes) -> bytes:
     """Return the canonical bytes of a declaration entry from its persons' lines.
 
     ``person_lines`` come from :func:`person_line`, which validates each person; this is
-    what :func:`encode_entry` does for a DeclarationEntry. EntryError if invalid.
+    what :func:`encode_entry` does for a DeclarationEntry. EntryError if invalid. (The same
+    in two steps, for a serial known only later: declaration.py.)
     """
     _count(serial, "serial")
-    _date(date, "date")
-    _token(channel, "channel")
-    if not 1 <= len(person_lines) <= MAX_PERSONS:
-        raise EntryError(f"a declaration has 1-{MAX_PERSONS} persons")
-    if private_commitment is None:
-        raise EntryError("private commitment is required")
-    persons = "\n".join(person_lines)
-    return _checked_size(
-        f"tuidang/v1 declaration\nserial {serial}\ndate {date.isoformat()}\n"
-        f"channel {channel}\n{persons}\n"
-        f"statement {_b64_32(statement_commitment, 'statement')}\n"
-        f"private {_b64_32(private_commitment, 'private')}\n".encode()
-    )
-
-
-def _checked_size(data: bytes) -> bytes:
-    if len(data) > MAX_ENTRY_SIZE:
-        raise EntryError(f"entry of {len(data)} bytes exceeds {MAX_ENTRY_SIZE}")
-    return data
+    body = declaration_body(date, channel, person_lines, statement_commitment)
+    return complete_declaration(serial, body, private_commitment)
 
 
 def _encode_revocation(e: RevocationEntry) -> str:

@@ -1,32 +1,38 @@
-"""What the next sequencer step appends: screened declarations and revocations, encoded.
+"""What the next sequencer step appends: screened declarations and revocations.
 
-Runs inside the sequencer's transaction. A step reads the received declarations once:
-their rows, their persons (with the database's answer to "did an earlier declaration
-name this person?"), screens them, and encodes the accepted ones together with those a
-moderator accepted since the last step; the sequencer then writes each accepted row
-once (status, log index, published). Rows are plain tuples, encoded without building
-model instances or entry objects: at 10,000 a batch, those cost more than everything
-else a step does. Counts are summed per day and channel as they are encoded, by the
-tally rule (a declaration adds its persons and organizations to its own day and
-channel); revocations, rare, go through the entry objects and tally_delta.
+Runs inside the sequencer's transaction. Each declaration's entry was encoded at intake
+and waits in the sequencer's inbox (registry.PendingEntry) with its serial: a step reads
+the oldest ones with their declarations' rows, screens those just received (which of
+them name a person an earlier declaration already named, the database answers while
+this process reads the entries), and takes the entries of those accepted, checking
+each entry's structure against its row (tlog.declaration.summarize_declaration) and
+counting it by the tally rule (a declaration adds its persons and organizations to its
+own day and channel). Revocations, rare, go through the entry objects and tally_delta.
 """
 
 import datetime
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 
-from tuidang.registry.models import Declaration, Person, Revocation, Status
+from tuidang.registry.models import Declaration, PendingEntry, Person, Revocation, Status
 from tuidang.registry.screening import hold_reason, named_earlier
+from tuidang.tlog.declaration import summarize_declaration
 from tuidang.tlog.entry import EntryError, encode_entry, parse_entry
 from tuidang.tlog.tally import Delta, tally_delta
 from tuidang.transparency import entries as log_entries
 from tuidang.transparency import storage
 
 HOLD_ENTRY = "entry"
-_RECEIVED_COLUMNS = (*log_entries.DECLARATION_COLUMNS, "hold_reason")
+_COLUMNS = (
+    # Read as text: SQLite's driver would otherwise call Django's date converter per row.
+    "id", Cast("received_on", CharField()), "channel", "status", "log_index", "hold_reason",
+    "statement_text",
+)
 _IN_CHUNK = 1000  # ids per IN (…) list
 
 
@@ -41,118 +47,157 @@ class Batch:
     deltas: list[Delta] = field(default_factory=list)  # declarations summed per day, channel
     places: Counter = field(default_factory=Counter)  # "region:…", "sector:…" changes
     screened: int = 0
-    held: dict[str, list[int]] = field(default_factory=dict)  # reason → ids
+    held: dict[str, dict[int, bytes]] = field(default_factory=dict)  # reason → {id: entry}
+    stale: list[int] = field(default_factory=list)  # inbox rows of no loggable declaration
     days: dict[datetime.date, list[int]] = field(default_factory=dict)  # [first, last] serial
 
 
 def _raw_rows(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list query as the database driver returns them.
-
-    Django's per-value converters cost more than the query itself; the entries module
-    takes raw values (a date may be ISO text, a boolean 0 or 1).
-    """
+    """The rows of a values_list query as the database driver returns them (Django's
+    per-value converters cost more than the query itself)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _received(limit: int, batch: Batch) -> tuple[list[tuple], dict]:
-    """Up to `limit` received declarations in serial order, screened: the accepted rows
-    and the encoded persons of all. Holds are recorded in `batch.held`."""
-    rows = _raw_rows(
-        Declaration.objects.filter(status=Status.RECEIVED).order_by("id")
-        .values_list(*_RECEIVED_COLUMNS)[:limit]
-    )
-    if not rows:
-        return [], {}
-    # Persons by a join within the batch's id range, not a list of thousands of ids. One
-    # committed meanwhile in the range may show up; it is not in `rows`, so it is ignored
-    # (and screened by the next step).
-    person_rows = _raw_rows(
-        Person.objects.filter(
-            declaration__status=Status.RECEIVED,
-            declaration_id__gte=rows[0][0], declaration_id__lte=rows[-1][0],
-        )
-        .annotate(duplicate=named_earlier())
-        .order_by("declaration_id", "position")
-        .values_list(*log_entries.PERSON_COLUMNS, "duplicate")
-    )
-    duplicates = {row[0] for row in person_rows if row[-1]}
-    persons = log_entries.persons_from_rows(row[:-1] for row in person_rows)
-    accepted = []
-    batch.screened = len(rows)
-    for row in rows:
-        serial, day = row[0], log_entries.as_date(row[2])
-        span = batch.days.get(day)
-        if span is None:
-            batch.days[day] = [serial, serial]
-        else:
-            span[1] = serial  # rows come in serial order
-        reason = hold_reason(row[-1], serial in duplicates, row[4])
-        if reason:
-            batch.held.setdefault(reason, []).append(serial)
-        else:
-            accepted.append(row[:-1])
-    return accepted, persons
+def _in_background(queryset: QuerySet) -> Future:
+    """Run a values_list query on this transaction's connection in another thread, while
+    this one goes on with work that does not touch the database: both drivers let go of
+    Python's lock while the database works, so the two overlap (the query on the
+    database server, or in SQLite's engine on the other core)."""
+    sql, params = queryset.query.sql_with_params()
+    cursor = connection.cursor()
+
+    def run() -> list[tuple]:
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    return _BACKGROUND.submit(run)
 
 
-def _accepted_by_moderators(limit: int) -> tuple[list[tuple], dict]:
-    """Declarations accepted after being held, not yet in the log (a few at a time)."""
-    rows = _raw_rows(
-        Declaration.objects.filter(status=Status.ACCEPTED, log_index=None).order_by("id")
-        .values_list(*log_entries.DECLARATION_COLUMNS)[:limit]
-    )
-    persons: dict = {}
-    for start in range(0, len(rows), _IN_CHUNK):
-        ids = [row[0] for row in rows[start:start + _IN_CHUNK]]
-        persons.update(log_entries.persons_from_rows(_raw_rows(
-            Person.objects.filter(declaration_id__in=ids)
-            .order_by("declaration_id", "position").values_list(*log_entries.PERSON_COLUMNS)
-        )))
-    return rows, persons
+_BACKGROUND = ThreadPoolExecutor(1, thread_name_prefix="sequencer-query")
+
+
+def _rows(serials: list[int]) -> dict[int, tuple]:
+    """{serial: row of _COLUMNS} of these declarations (ascending serials): a range read
+    for each run of consecutive serials, lists of ids for the rest. (Not a join with the
+    inbox: the planner may walk every declaration in serial order to find the inbox's.)"""
+    found: dict[int, tuple] = {}
+    scattered: list[int] = []
+    for start, end in storage.runs(serials):
+        if end - start >= storage.MIN_RUN:
+            found.update((row[0], row) for row in _raw_rows(Declaration.objects.filter(
+                id__gte=serials[start], id__lte=serials[end - 1]).values_list(*_COLUMNS)))
+        else:
+            scattered += serials[start:end]
+    for start in range(0, len(scattered), _IN_CHUNK):
+        found.update((row[0], row) for row in _raw_rows(Declaration.objects.filter(
+            id__in=scattered[start:start + _IN_CHUNK]).values_list(*_COLUMNS)))
+    return found
+
+
+def _duplicates(received: list[int]) -> Future:
+    """Which of these received serials (ascending) name a person that an earlier
+    declaration, not rejected or revoked, named: one look-up per person in the identity
+    index, done by the database.
+
+    By serial range, not a list of thousands of ids (a declaration in the range that is
+    not in the inbox is not received, or is screened by the next step). The test is in the
+    select list, not the WHERE clause, where PostgreSQL would make it a join with the
+    whole person table whenever its statistics lag behind intake.
+    """
+    return _in_background(
+        Person.objects.filter(declaration_id__gte=received[0], declaration_id__lte=received[-1])
+        .annotate(duplicate=named_earlier()).order_by()
+        .values_list("declaration_id", "duplicate"))
 
 
 def declarations(limit: int) -> Batch:
-    """Screen up to `limit` received declarations, and encode the accepted ones with those
-    a moderator accepted, in serial order (`limit` entries at most).
+    """The oldest `limit` declarations of the inbox: those just received are screened;
+    the entries of those accepted (by screening now, or by a moderator since they were
+    held) are taken in serial order.
 
-    A declaration whose entry does not encode is held (reason "entry"), never a poison
-    pill: intake checks every entry before commit, so this means a bug or a row written
-    around the actions, and a moderator sees it in the queue.
+    A declaration whose entry does not match its row is held (reason "entry"), never a
+    poison pill: intake writes every entry with its row, so this means a bug or a row
+    written around the actions, and a moderator sees it in the queue.
     """
     batch = Batch()
-    received, persons = _received(limit, batch)
-    moderated, more_persons = _accepted_by_moderators(limit)
-    persons.update(more_persons)
-    rows = sorted(received + moderated) if moderated else received
+    inbox = _raw_rows(PendingEntry.objects.order_by("declaration_id")
+                      .values_list("declaration_id", "data")[:limit])
+    if not inbox:
+        return batch
+    rows = _rows([serial for serial, _data in inbox])
+    received = [serial for serial, _data in inbox
+                if rows.get(serial, (0, 0, 0, ""))[3] == Status.RECEIVED]
+    duplicates = _duplicates(received) if received else None
+    try:
+        summaries = []
+        for _serial, data in inbox:
+            try:
+                summaries.append(summarize_declaration(bytes(data)))
+            except EntryError:
+                summaries.append(None)
+    finally:
+        named = ({serial for serial, duplicate in duplicates.result() if duplicate}
+                 if duplicates is not None else set())
     sums: dict[tuple, list[int]] = {}
-    for row in rows[:limit]:
-        group = persons.get(row[0])
-        try:
-            batch.encoded.append(log_entries.declaration_bytes(row, group))
-        except EntryError:
-            batch.held.setdefault(HOLD_ENTRY, []).append(row[0])
+    for (serial, data), summary in zip(inbox, summaries, strict=True):
+        row = rows.get(serial)
+        if row is None:
+            batch.stale.append(serial)  # cannot be: the row's deletion takes its entry
             continue
-        batch.declaration_ids.append(row[0])
-        count = len(group.lines)
-        batch.persons.append(count)
-        batch.places.update(group.places)
-        key = (row[2], row[1])  # day, channel
-        total = sums.get(key)
+        _serial, day, channel, status, log_index, intake_hold, statement_text = row
+        if status == Status.RECEIVED:
+            batch.screened += 1
+            span = batch.days.setdefault(_day(day), [serial, serial])
+            span[1] = serial  # rows come in serial order
+            reason = hold_reason(intake_hold, serial in named, statement_text)
+        elif status == Status.ACCEPTED and log_index is None:
+            reason = ""
+        else:
+            batch.stale.append(serial)  # revoked or logged meanwhile: nothing to do
+            continue
+        if not reason and (summary is None or (summary.serial, summary.date, summary.channel)
+                           != (serial, day, channel)):
+            reason = HOLD_ENTRY
+        if reason:
+            batch.held.setdefault(reason, {})[serial] = bytes(data)
+            continue
+        batch.encoded.append(bytes(data))
+        batch.declaration_ids.append(serial)
+        batch.persons.append(summary.persons)
+        batch.places.update(summary.places)
+        total = sums.get((day, channel))
         if total is None:
-            total = sums[key] = [0, 0, 0, 0, 0]
+            total = sums[(day, channel)] = [0, 0, 0, 0, 0]
         total[0] += 1
-        total[1] += count
-        total[2] += group.party
-        total[3] += group.league
-        total[4] += group.pioneers
-    # Received rows past the limit (moderators' took their place) stay received: the
-    # next step screens them again, to the same outcome.
-    batch.deltas = [
-        Delta(log_entries.as_date(day), channel, *total) for (day, channel), total in sums.items()
-    ]
+        total[1] += summary.persons
+        total[2] += summary.party
+        total[3] += summary.league
+        total[4] += summary.pioneers
+    batch.deltas = [Delta(_day(day), channel, *total)
+                    for (day, channel), total in sums.items()]
     return batch
+
+
+def _day(value: datetime.date | str) -> datetime.date:
+    return value if isinstance(value, datetime.date) else _iso_date(value)
+
+
+_DAYS: dict[str, datetime.date] = {}
+
+
+def _iso_date(text: str) -> datetime.date:
+    day = _DAYS.get(text)
+    if day is None:
+        if len(_DAYS) > 64:  # a batch holds a few distinct days
+            _DAYS.clear()
+        day = _DAYS[text] = datetime.date.fromisoformat(text)
+    return day
 
 
 def add_revocations(batch: Batch, limit: int) -> None:

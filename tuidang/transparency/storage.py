@@ -6,10 +6,12 @@ bundle of 256, compressed (models.EntryBundle); the last bundle, while it is par
 rewritten by every sequencer step.
 """
 
+import contextlib
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection
+from django.db.models import Q
 
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
@@ -24,6 +26,45 @@ COMPRESSION_LEVEL = 6  # level 9 saves under 3 % more and costs twice the time
 def read_tile(level: int, index: int) -> bytes | None:
     data = Tile.objects.filter(level=level, index=index).values_list("data", flat=True).first()
     return bytes(data) if data is not None else None
+
+
+def edge_tiles(sizes: Iterable[int]) -> Callable[[int, int], bytes | None]:
+    """A tile reader that has the tiles at the right edge of trees of these sizes (those
+    a sequencer step reads to append to one and find the other's root) from one query;
+    other tiles it reads one by one."""
+    wanted = set()
+    for size in sizes:
+        level = 0
+        while size >> (8 * level):
+            wanted.add((level, (size >> (8 * level)) // WIDTH))
+            if (size >> (8 * level)) % WIDTH == 0 and size >> (8 * level) >= WIDTH:
+                wanted.add((level, (size >> (8 * level)) // WIDTH - 1))
+            level += 1
+    condition = Q()
+    for level, index in wanted:
+        condition |= Q(level=level, index=index)
+    found = {(level, index): bytes(data) for level, index, data in
+             Tile.objects.filter(condition).values_list("level", "index", "data")} \
+        if wanted else {}
+
+    def read(level: int, index: int) -> bytes | None:
+        if (level, index) in found:
+            return found[(level, index)]
+        return read_tile(level, index)
+
+    return read
+
+
+@contextlib.contextmanager
+def pipelined() -> Iterator[None]:
+    """Statements sent meanwhile run on the server while this process goes on, until
+    the block ends or a result is read (PostgreSQL's pipeline mode; elsewhere a no-op)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
 
 
 def node_reader() -> NodeReader:
@@ -95,18 +136,26 @@ def all_entries(start: int = 0) -> Iterator[tuple[int, bytes]]:
         number += 1
 
 
-def append_entries(first: int, encoded: list[bytes]) -> None:
+def open_bundle(size: int) -> bytes:
+    """The entries of the last, partial bundle of a log of `size` entries (b"" if the
+    last bundle is full), as a bundle: what append_entries continues."""
+    number, offset = divmod(size, WIDTH)
+    if not offset:
+        return b""
+    found = _bundle_rows([number]).get(number)
+    if found is None or found[0] != offset:
+        raise LookupError(f"entry bundle {number} does not hold {offset} entries")
+    return found[1]
+
+
+def append_entries(first: int, encoded: list[bytes], head: bytes | None = None) -> None:
     """Store entries `first`, `first + 1`, … (the sequencer, in its transaction): the
-    last bundle is completed, then new bundles written, each row compressed once."""
+    last bundle (`head`, from open_bundle, read here if not given) is completed, then new
+    bundles written, each row compressed once."""
     if not encoded:
         return
     number, offset = divmod(first, WIDTH)
-    head = b""
-    if offset:
-        found = _bundle_rows([number]).get(number)
-        if found is None or found[0] != offset:
-            raise LookupError(f"entry bundle {number} does not hold {offset} entries")
-        head = found[1]
+    head = open_bundle(first) if head is None else head
     rows, position = [], 0
     while position < len(encoded):
         take = encoded[position:position + WIDTH - offset]
@@ -143,11 +192,12 @@ def _column(model: type, name: str) -> str:
 
 
 def set_log_indices(model: type, ids: list[int], first: int, extra: dict | None = None,
-                    guard: str = "") -> int:
+                    guard: str = "") -> Callable[[], int]:
     """Give rows `ids` (ascending) the log indices `first`, `first + 1`, …, and set the
-    columns of `extra` ({field: value}) in the same statement; returns how many rows
-    were updated. `guard` (SQL from code, never from input) must hold for a row to be
-    updated: the caller compares the count to see that no row changed meanwhile.
+    columns of `extra` ({field: value}) in the same statement; returns a function that
+    tells how many rows were updated (in a pipelined() block, once it has ended).
+    `guard` (SQL from code, never from input) must hold for a row to be updated: the
+    caller compares the count to see that no row changed meanwhile.
 
     A run of consecutive ids, the usual case, takes one UPDATE … WHERE id BETWEEN, with
     the index computed from the id; scattered ids take UPDATE … FROM (VALUES …), which
@@ -164,31 +214,53 @@ def set_log_indices(model: type, ids: list[int], first: int, extra: dict | None 
     scattered: list[tuple[int, int]] = []  # (id, log index)
     by_range = (f"UPDATE {table} SET {log_index} = {key} + %s{assignments} "  # noqa: S608
                 f"WHERE {key} BETWEEN %s AND %s{condition}")
-    updated = 0
-    with connection.cursor() as cursor:
-        for start, end in _runs(ids):
-            if end - start >= MIN_RUN:
-                offset = first + start - ids[start]
+    done = []  # the driver's cursors, whose row counts are known once the results are
+    for start, end in runs(ids):
+        if end - start >= MIN_RUN:
+            offset = first + start - ids[start]
+            with connection.cursor() as cursor:
                 cursor.execute(by_range, [offset, *values, ids[start], ids[end - 1]])
-                updated += cursor.rowcount
-            else:
-                scattered += ((ids[i], first + i) for i in range(start, end))
-        for start in range(0, len(scattered), ROWS_PER_STATEMENT):
-            chunk = scattered[start:start + ROWS_PER_STATEMENT]
-            rows = ", ".join(["(%s, %s)"] * len(chunk))
+                done.append(cursor.cursor)
+        else:
+            scattered += ((ids[i], first + i) for i in range(start, end))
+    for start in range(0, len(scattered), ROWS_PER_STATEMENT):
+        chunk = scattered[start:start + ROWS_PER_STATEMENT]
+        rows = ", ".join(["(%s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {log_index} = v.column2{assignments} "  # noqa: S608
                 f"FROM (VALUES {rows}) AS v WHERE {table}.{key} = v.column1{condition}",
                 [*values, *(value for row in chunk for value in row)],
             )
-            updated += cursor.rowcount
-    return updated
+            done.append(cursor.cursor)
+    if connection.vendor != "postgresql":  # a cursor that runs the next statement forgets
+        counts = [cursor.rowcount for cursor in done]
+        return lambda: sum(counts)
+    return lambda: sum(cursor.rowcount for cursor in done)
+
+
+def delete_rows(model: type, column: str, ids: list[int]) -> None:
+    """Delete the rows whose `column` is one of `ids` (ascending): a statement per run of
+    consecutive ids, lists of ids for the rest."""
+    table, key = _table(model), _column(model, column)
+    scattered: list[int] = []
+    with connection.cursor() as cursor:
+        for start, end in runs(ids):
+            if end - start >= MIN_RUN:
+                cursor.execute(f"DELETE FROM {table} WHERE {key} BETWEEN %s AND %s",  # noqa: S608
+                               [ids[start], ids[end - 1]])
+            else:
+                scattered += ids[start:end]
+        for start in range(0, len(scattered), ROWS_PER_STATEMENT):
+            chunk = scattered[start:start + ROWS_PER_STATEMENT]
+            cursor.execute(f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
+                           f"({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 MIN_RUN = 32  # consecutive ids worth a statement of their own
 
 
-def _runs(ids: list[int]) -> list[tuple[int, int]]:
+def runs(ids: list[int]) -> list[tuple[int, int]]:
     """[start, end) positions of the runs of consecutive values in ascending `ids`."""
     runs, start = [], 0
     for i in range(1, len(ids) + 1):

@@ -10,14 +10,22 @@
   day pages through DaySerials instead of an index over dates; no unique index on the
   log index (the sequencer's lock gives it) nor a second one on the helper.
 - Counts as small integers.
+- Each declaration's log entry is encoded at intake and kept in PendingEntry (the
+  sequencer's inbox) until it is appended, or in HeldEntry while a moderator decides;
+  declarations waiting for the log get theirs here.
 
 Existing rows are converted in place, in batches.
 """
+
+import os
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Max, Min
+
+from tuidang.tlog.declaration import complete_declaration, declaration_body
+from tuidang.tlog.entry import EntryError, person_line, statement_commitment
 
 BATCH = 2000
 
@@ -56,6 +64,36 @@ def _convert(apps, schema_editor) -> None:
         for row in Declaration.objects.order_by()
         .values("received_on").annotate(first=Min("id"), last=Max("id"))
     ])
+
+
+def _pending_entries(apps, schema_editor) -> None:
+    """The entries of declarations not yet in the log, as intake now stores them; one
+    that does not encode gets none (the sequencer then holds it for a moderator)."""
+    Declaration = apps.get_model("registry", "Declaration")
+    Person = apps.get_model("registry", "Person")
+    PendingEntry = apps.get_model("registry", "PendingEntry")
+    HeldEntry = apps.get_model("registry", "HeldEntry")
+    waiting = Declaration.objects.filter(status__in=["received", "held", "accepted"],
+                                         log_index=None).order_by("id")
+    for declaration in waiting.iterator(chunk_size=BATCH):
+        persons = Person.objects.filter(declaration_id=declaration.pk).order_by("position")
+        try:
+            body = declaration_body(declaration.received_on, declaration.channel, [
+                person_line(p.display_name, tuple(o for o in ("party", "league", "pioneers")
+                                                  if getattr(p, o)), p.is_real_name,
+                            f"overseas:{p.country}" if p.region == "overseas"
+                            else p.region or None, p.sector or None)
+                for p in persons
+            ], statement_commitment(bytes(declaration.statement_salt),
+                                    declaration.statement_title, declaration.statement_text)
+                if declaration.statement_text else None)
+            # Nothing private: a random line that commits to nothing (sealing.py).
+            data = complete_declaration(declaration.pk, body,
+                                        bytes(declaration.private_commitment) or os.urandom(32))
+        except (EntryError, ValueError):
+            continue
+        kept = HeldEntry if declaration.status == "held" else PendingEntry
+        kept.objects.create(declaration_id=declaration.pk, data=data)
 
 
 class Migration(migrations.Migration):
@@ -122,13 +160,7 @@ class Migration(migrations.Migration):
                 related_name="persons", to="registry.declaration"),
         ),
         migrations.AddIndex("declaration", models.Index(
-            condition=models.Q(("status", "received")), fields=["id"],
-            name="declaration_received")),
-        migrations.AddIndex("declaration", models.Index(
             condition=models.Q(("status", "held")), fields=["id"], name="declaration_held")),
-        migrations.AddIndex("declaration", models.Index(
-            condition=models.Q(("log_index", None), ("status", "accepted")), fields=["id"],
-            name="declaration_unlogged")),
         migrations.AddIndex("declaration", models.Index(
             condition=models.Q(("statement_status", "pending")), fields=["id"],
             name="declaration_statement")),
@@ -138,9 +170,30 @@ class Migration(migrations.Migration):
         migrations.AddIndex("declaration", models.Index(
             condition=models.Q(("helper__isnull", False)), fields=["helper", "id"],
             name="declaration_helper_id")),
-        migrations.AddIndex("person", models.Index(fields=["identity_digest"],
+        migrations.AddIndex("person", models.Index(fields=["identity_digest", "declaration"],
                                                    name="person_identity")),
         migrations.AddConstraint("declaration", models.UniqueConstraint(
             condition=models.Q(("import_key__isnull", False)), fields=("import_key",),
             name="declaration_import_key")),
+        migrations.CreateModel(
+            name="PendingEntry",
+            fields=[
+                ("declaration", models.OneToOneField(
+                    on_delete=django.db.models.deletion.CASCADE, primary_key=True,
+                    related_name="pending_entry", serialize=False,
+                    to="registry.declaration")),
+                ("data", models.BinaryField()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="HeldEntry",
+            fields=[
+                ("declaration", models.OneToOneField(
+                    on_delete=django.db.models.deletion.CASCADE, primary_key=True,
+                    related_name="held_entry", serialize=False,
+                    to="registry.declaration")),
+                ("data", models.BinaryField()),
+            ],
+        ),
+        migrations.RunPython(_pending_entries, migrations.RunPython.noop, elidable=False),
     ]
