@@ -68,12 +68,16 @@ def day_sizes(rows: int, last_day: datetime.date) -> list[tuple[datetime.date, i
     return [(first_day + datetime.timedelta(days=i), n) for i, n in enumerate(sizes)]
 
 
-def generate(rows: int, last_day: datetime.date) -> Iterator[tuple[list[tuple], list[tuple]]]:
-    """Chunks of (declaration rows, person rows), in serial order."""
+def generate(rows: int, last_day: datetime.date,
+             days: list[tuple]) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    """Chunks of (declaration rows, person rows), in serial order; each day's first and
+    last serial is added to `days`, as the sequencer records them."""
     serial = person_id = 0
     declarations: list[tuple] = []
     persons: list[tuple] = []
     for day, size in day_sizes(rows, last_day):
+        if size:
+            days.append((day, serial + 1, serial + size))
         for _ in range(size):
             serial += 1
             count = 1 if serial % 20 < 16 else 2 if serial % 20 < 19 else 3
@@ -81,11 +85,12 @@ def generate(rows: int, last_day: datetime.date) -> Iterator[tuple[list[tuple], 
                 person_id += 1
                 name = NAMES[(serial + position) % 10] + "先生" if serial % 3 else "某某"
                 persons.append((person_id, serial, position, name, False, True,
-                                position > 0, position > 1, "", "", "", ""))
+                                position > 0, position > 1, "", "", "", person_id))
             title = PHRASES[serial % 7][:8]
             text = "".join(PHRASES[(serial + k) % 10] for k in range(1 + serial % 5))
             declarations.append((
-                serial, "accepted", "self", day, None, f"{serial:016x}", "", count, count,
+                serial, "accepted", "self", day, None, serial.to_bytes(16, "big"), "", count,
+                count,
                 count - 1, max(0, count - 2), title, text, "approved",
                 serial.to_bytes(16, "big"), None, b"", serial - 1, True, None,
             ))
@@ -107,7 +112,9 @@ def fill(rows: int) -> None:
     if connection.vendor == "sqlite":
         raw.execute("PRAGMA synchronous=OFF")
     done = 0
-    for declarations, persons in generate(rows, dates.today() - datetime.timedelta(days=1)):
+    days: list[tuple] = []
+    for declarations, persons in generate(rows, dates.today() - datetime.timedelta(days=1),
+                                          days):
         with transaction.atomic():
             if connection.vendor == "sqlite":
                 _insert_sqlite(raw, "registry_declaration", DECLARATION_COLUMNS, declarations)
@@ -119,6 +126,11 @@ def fill(rows: int) -> None:
         if done % 1_000_000 < CHUNK:
             rate = done / (time.perf_counter() - started)
             print(f"  {done:>11,} declarations, {rate:,.0f}/s", flush=True)
+    with transaction.atomic():
+        if connection.vendor == "sqlite":
+            _insert_sqlite(raw, "registry_dayserials", ("day", "first", "last"), days)
+        else:
+            _copy_postgres(raw, "registry_dayserials", ("day", "first", "last"), days)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for table in ("registry_declaration", "registry_person"):
@@ -181,19 +193,17 @@ def p99(values: list[float]) -> float:
 
 def pages(rows: int) -> list[tuple[str, str]]:
     """The pages to time: the list's first, middle and last, and several days."""
-    from django.db.models import Count
+    from django.db.models import F
 
-    from tuidang.registry.models import Declaration
+    from tuidang.registry.models import DaySerials
 
-    per_day = (Declaration.objects.filter(is_published=True).values("received_on")
-               .annotate(n=Count("id")).order_by("-n"))
-    biggest = per_day.first()
-    day_rows = Declaration.objects.filter(received_on=biggest["received_on"])
-    oldest_of_biggest = day_rows.order_by("id").values_list("id", flat=True).first()
-    first_day = Declaration.objects.order_by("id").values_list("received_on", flat=True).first()
-    last_day = Declaration.objects.order_by("-id").values_list("received_on", flat=True).first()
+    spans = DaySerials.objects.annotate(n=F("last") - F("first") + 1)
+    biggest = spans.order_by("-n").values("day", "first", "n").first()
+    oldest_of_biggest = biggest["first"]
+    first_day = spans.order_by("day").values_list("day", flat=True).first()
+    last_day = spans.order_by("-day").values_list("day", flat=True).first()
     middle_day = first_day + (last_day - first_day) / 2
-    big = biggest["received_on"].isoformat()
+    big = biggest["day"].isoformat()
     return [
         ("list, first page", "/en/statements/"),
         ("list, middle page", f"/en/statements/?before={rows // 2}"),
