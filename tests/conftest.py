@@ -20,6 +20,35 @@ def log_signing_key():
     return settings.LOG_SIGNING_KEY_FILE
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """What a web process keeps for a second (the surge mode, API tokens) starts afresh in
+    each test:
+    a test's database is rolled back without the signals that would clear it."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        from tuidang.api import tokens
+        from tuidang.protection import models
+
+        models._current[1] = 0.0
+        tokens.forget_recent()
+    yield
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Django closes the database connection when a request finishes; its test client
+    switches that off, and so must a test that calls the WSGI application directly, or the
+    test's own transaction is lost."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _user(username: str, **fields):
     from django.contrib.auth.models import User
 

@@ -4,8 +4,6 @@ content type, headers, body) matches the document."""
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -27,15 +25,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(autouse=True)
-def keep_the_test_connection(db):
-    """Django closes the database connection when a request finishes; its test client
-    switches that off, and so must a test that calls the WSGI application directly, or the
-    test's own transaction is lost."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def _keep_the_test_connection(db, keep_the_test_connection):
+    pass
 
 
 @pytest.fixture

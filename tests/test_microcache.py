@@ -1,26 +1,13 @@
 """The read cache: which responses are public, and the in-memory cache in front of Django."""
 
-import io
-
 import pytest
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 
+from tests.wsgi import call, environ
 from tuidang.core.microcache import MicroCache
 from tuidang.registry.models import Total
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """As Django's test client does: the handler must not close the test's connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
 
 
 class Clock:
@@ -29,30 +16,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def environ(path: str, method: str = "GET", query: str = "", **headers: str) -> dict:
-    env = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": True,
-        "wsgi.run_once": False, "wsgi.version": (1, 0),
-    }
-    env.update({"HTTP_" + name.upper(): value for name, value in headers.items()})
-    return env
-
-
-def call(app, env: dict) -> tuple[str, dict, bytes]:
-    started = {}
-
-    def start_response(status, headers, exc_info=None):
-        started.update(status=status, headers=dict(headers))
-
-    body = b"".join(app(env, start_response))
-    if started["status"].startswith("500"):
-        raise AssertionError(body[:2000])
-    return started["status"], started["headers"], body
 
 
 class FakeApp:

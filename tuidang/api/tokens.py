@@ -7,12 +7,17 @@ database, so a copy of the database cannot be used to call the API.
 
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 
 from tuidang.api.models import ApiToken
+from tuidang.helpers.access import is_helper
 from tuidang.registry import dates, receipts
 
 PREFIX = "tdk_"
@@ -44,7 +49,9 @@ def active_tokens(user: AbstractBaseUser):
 def revoke_token(user: AbstractBaseUser, token_id: int) -> bool:
     """Revoke one of user's own tokens; False if there is no such token of theirs."""
     with transaction.atomic():
-        return ApiToken.objects.filter(user=user, pk=token_id).update(revoked=True) > 0
+        revoked = ApiToken.objects.filter(user=user, pk=token_id).update(revoked=True) > 0
+    forget_recent()
+    return revoked
 
 
 def user_for(secret: str) -> AbstractBaseUser | None:
@@ -62,3 +69,36 @@ def user_for(secret: str) -> AbstractBaseUser | None:
     if token.last_used_on != today:  # at most one write a day, and only the date
         ApiToken.objects.filter(pk=token.pk).update(last_used_on=today)
     return token.user
+
+
+# What recent_helper keeps: token → (its helper, monotonic time until it is asked again).
+RECENT_SECONDS = 2.0
+_recent: dict[str, tuple[AbstractBaseUser, float]] = {}
+_recent_lock = threading.Lock()
+
+
+def recent_helper(secret: str) -> AbstractBaseUser | None:
+    """The active helper a token belongs to, or None; the answer is kept RECENT_SECONDS
+    for the express lane (api/express.py), which would otherwise spend two queries on
+    each post. A token revoked, an account deactivated or a helper removed from the group
+    is refused by this process at once and by the others within that time."""
+    now = time.monotonic()
+    known = _recent.get(secret)
+    if known is not None and now < known[1]:
+        return known[0]
+    user = user_for(secret)
+    if user is None or not is_helper(user):
+        return None
+    with _recent_lock:
+        if len(_recent) > 10_000:
+            _recent.clear()
+        _recent[secret] = (user, now + RECENT_SECONDS)
+    return user
+
+
+@receiver([post_save, post_delete], sender=ApiToken)
+@receiver([post_save, post_delete], sender=User)
+@receiver(m2m_changed, sender=User.groups.through)
+def forget_recent(**kwargs) -> None:
+    with _recent_lock:
+        _recent.clear()

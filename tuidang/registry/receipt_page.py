@@ -19,6 +19,9 @@ from tuidang.registry.actions import Submitted
 
 TEMPLATE = "registry/receipt_issued.html"
 PLACEHOLDER = "\x00receipt-code\x00"  # cannot occur in a rendered page
+# The page with its placeholder and its key, handed to the express lane (express.py) on
+# the response; never sent.
+TEMPLATE_ATTRIBUTE = "express_page"
 MAX_PAGES = 500  # languages x paths x person counts, for the current day
 
 _pages: dict[tuple, str] = {}
@@ -39,4 +42,8 @@ def receipt_response(request: HttpRequest, context: dict, submitted: Submitted) 
             if len(_pages) >= MAX_PAGES:
                 _pages.clear()
             _pages[key] = page
-    return HttpResponse(page.replace(PLACEHOLDER, escape(submitted.receipt_code)))
+    response = HttpResponse(page.replace(PLACEHOLDER, escape(submitted.receipt_code)))
+    if not request.META.get("QUERY_STRING"):
+        setattr(response, TEMPLATE_ATTRIBUTE,
+                ((key[0], request.path_info, key[2], key[3]), page))
+    return response
