@@ -27,7 +27,7 @@ GOOD = {"SECRET_KEY": "s" * 50, "RECEIPT_KEY": "r" * 40}
 def test_it_starts_with_good_values_on_sqlite_without_debug(tmp_path):
     result = load_settings(tmp_path, **GOOD)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "False"]
+    assert result.stdout.split() == ["tuidang.core.sqlite", "False"]
 
 
 @pytest.mark.parametrize(

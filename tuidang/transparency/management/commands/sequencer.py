@@ -7,7 +7,8 @@ session, so when the leader dies (killed, its machine gone) PostgreSQL drops the
 and a standby takes over on its next try. Correctness never rests on this lock: each
 step also takes a transaction-level lock (tuidang.transparency.sequencer), so even two
 leaders could not sequence a declaration twice; leadership only keeps the standbys idle.
-On SQLite every sequencer runs, serialized by the single writer lock.
+On SQLite every sequencer runs, serialized by the single writer lock, and each also
+checkpoints the WAL after its steps.
 """
 
 import signal
@@ -64,6 +65,7 @@ class Command(BaseCommand):
                     self.sleep(standby_interval)
                     continue
                 result = sequencer.step()
+                self.checkpoint()
             except OperationalError as exc:  # a busy or lost database: try again next tick
                 self.stderr.write(f"sequencer: {exc}")
                 self.drop_broken_connection()
@@ -95,6 +97,14 @@ class Command(BaseCommand):
         else:
             self.stdout.write("sequencer: standby, waiting for the leader lock")
         self.stdout.flush()
+
+    def checkpoint(self) -> None:
+        """On SQLite, copy the WAL back into the database without waiting for anyone
+        (PASSIVE), outside any transaction: the web processes' commits leave it to the
+        sequencer (see the wal_autocheckpoint setting)."""
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def drop_broken_connection(self) -> None:
         # A healthy connection is kept (closing it would give up the leader lock); a
