@@ -83,20 +83,35 @@ def test_it_stores_the_good_ones_when_one_in_a_batch_fails(slow_first_batch, mon
         return submit_one(persons, **kwargs)
 
     monkeypatch.setattr(actions, "submit_declaration", refuse_bad)
-    bulk = actions.submit_declarations_bulk
+    store = actions.store_prepared
 
-    def bulk_refusing_bad(items, **kwargs):
-        if any(i.persons[0].display_name == "坏" for i in items):
+    def store_refusing_bad(prepared, helper):
+        if any(p.persons[0][3] == "坏" for p in prepared):  # the first person's name
             raise ValueError("cannot be stored")
-        return bulk(items, **kwargs)
+        return store(prepared, helper)
 
-    monkeypatch.setattr(actions, "submit_declarations_bulk", bulk_refusing_bad)
+    monkeypatch.setattr(actions, "store_prepared", store_refusing_bad)
     names = ["坏" if i == 7 else f"人{i}" for i in range(12)]
     results = in_threads(12, lambda i: groupcommit.submit(item(names[i]), channel="self"))
     assert isinstance(results[7], ValueError)
     assert sum(isinstance(r, actions.Submitted) for r in results) == 11
     assert sorted(Declaration.objects.values_list("persons__display_name", flat=True)) == sorted(
         n for n in names if n != "坏")
+
+
+def test_a_declaration_that_cannot_be_made_ready_costs_no_other(monkeypatch):
+    committer = groupcommit.GroupCommitter(max_batch=200)
+    monkeypatch.setattr(groupcommit, "_committer", committer)
+    empty = DeclarationData([])  # no person: bulk.prepare refuses it before any write
+    outcomes = groupcommit.submit_many([item("甲"), empty, item("乙")], channel="self")
+    assert [type(o) for o in outcomes] == [actions.Submitted, ValueError, actions.Submitted]
+    # A submission with nothing ready queues nothing, and the next one still commits.
+    assert isinstance(groupcommit.submit_many([empty], channel="self")[0], ValueError)
+    (after,) = in_threads(1, lambda i: groupcommit.submit(item("丙"), channel="self"))
+    assert isinstance(after, actions.Submitted)
+    assert committer.batches == 2
+    assert sorted(Declaration.objects.values_list("persons__display_name", flat=True)) == [
+        "丙", "乙", "甲"]
 
 
 def test_it_keeps_each_requests_channel_helper_and_hold(slow_first_batch, alice):

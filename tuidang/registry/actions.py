@@ -120,7 +120,13 @@ def submit_declarations_bulk(
     the caller then retries one by one with submit_declaration to sort the good from
     the bad. Receipt codes are returned only after the commit.
     """
-    prepared = bulk.prepare(items, bulk.Intake.now(channel, helper))
+    return store_prepared(bulk.prepare(items, bulk.Intake.now(channel, helper)), helper)
+
+
+def store_prepared(prepared: list[bulk.Prepared],
+                   helper: AbstractBaseUser | None) -> list[Submitted]:
+    """Write declarations that bulk.prepare made ready, in one transaction; the rest of
+    submit_declarations_bulk (group commit prepares in each request's own thread)."""
     with transaction.atomic():
         bulk.store(prepared)
     return [Submitted(bulk.as_declaration(p, helper), p.code) for p in prepared]
