@@ -13,7 +13,7 @@ from django.core.cache import cache
 from tests.conftest import login_verified
 from tests.factories import declaration_post, person_fields, receipt_code
 from tuidang.protection import pow
-from tuidang.protection.models import SurgeChange, SurgeSetting
+from tuidang.protection.models import SurgeChange, SurgeMode, SurgeSetting
 from tuidang.registry.models import Declaration
 from tuidang.transparency import sequencer
 
@@ -456,3 +456,20 @@ def test_moderators_see_why_a_declaration_is_held(client, mona):
     html = client.get("/en/moderation/held/").content.decode()
     assert "Sent without proof of work" in html
     assert "/en/moderation/surge/" in html
+
+
+def test_the_surge_mode_is_asked_by_one_thread_when_its_second_is_up(
+        django_assert_num_queries):
+    from tuidang.protection import models
+
+    SurgeSetting.objects.create(pk=1, mode=SurgeMode.HOLD_ALL)  # forgets what it knew
+    with django_assert_num_queries(1):
+        assert SurgeSetting.current() == SurgeMode.HOLD_ALL
+        assert SurgeSetting.current() == SurgeMode.HOLD_ALL  # kept for a second
+    SurgeSetting.objects.filter(pk=1).update(mode=SurgeMode.NORMAL)  # another process
+    models._current[1] = 1.0  # the second is up (long ago)
+    with models._asking, django_assert_num_queries(0):
+        # Another thread is asking: this one goes on with the mode it had.
+        assert SurgeSetting.current() == SurgeMode.HOLD_ALL
+    with django_assert_num_queries(1):
+        assert SurgeSetting.current() == SurgeMode.NORMAL

@@ -75,6 +75,7 @@ def user_for(secret: str) -> AbstractBaseUser | None:
 RECENT_SECONDS = 2.0
 _recent: dict[str, tuple[AbstractBaseUser, float]] = {}
 _recent_lock = threading.Lock()
+_asking = threading.Lock()
 
 
 def recent_helper(secret: str) -> AbstractBaseUser | None:
@@ -82,17 +83,28 @@ def recent_helper(secret: str) -> AbstractBaseUser | None:
     for the express lane (api/express.py), which would otherwise spend two queries on
     each post. A token revoked, an account deactivated or a helper removed from the group
     is refused by this process at once and by the others within that time."""
-    now = time.monotonic()
     known = _recent.get(secret)
-    if known is not None and now < known[1]:
+    if known is None:
+        return _ask(secret)
+    if time.monotonic() < known[1]:
         return known[0]
+    if not _asking.acquire(blocking=False):
+        return known[0]  # another thread is asking the database (see SurgeSetting)
+    try:
+        return _ask(secret)
+    finally:
+        _asking.release()
+
+
+def _ask(secret: str) -> AbstractBaseUser | None:
     user = user_for(secret)
     if user is None or not is_helper(user):
+        _recent.pop(secret, None)
         return None
     with _recent_lock:
         if len(_recent) > 10_000:
             _recent.clear()
-        _recent[secret] = (user, now + RECENT_SECONDS)
+        _recent[secret] = (user, time.monotonic() + RECENT_SECONDS)
     return user
 
 
