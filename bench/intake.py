@@ -1,7 +1,7 @@
 """Intake and reads over real HTTP, driven by wrk on the same machine (issue #7).
 
     .venv/bin/python bench/intake.py [--server granian|gunicorn] [--duration 60]
-        [--connections 64] [--only form,api,count,home]
+        [--connections 64] [--rate POSTS_PER_SECOND] [--only form,api,count,home]
 
 Starts the web server (2 processes) and the sequencer on a throw-away database (SQLite,
 or DATABASE_URL), then runs wrk for each scenario and prints requests/s, p50/p99 and
@@ -47,6 +47,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 function init(args) prefix = id; receipts = 0 end
+function delay() return DELAY end
 function response(status, headers, body)
   if string.find(body, MARKER, 1, true) then receipts = receipts + 1 end
 end
@@ -138,23 +139,29 @@ def run_wrk(url: str, seconds: int, connections: int, lua: str | None = None) ->
             "p50": pct.get("50"), "p99": pct.get("99")}
 
 
-def lua_with(template: str, headers: dict, marker: str, token: str = "") -> str:
+def lua_with(template: str, headers: dict, marker: str, token: str = "",
+             delay_ms: float = 0) -> str:
     lines = ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items())
     return (f'TOKEN = "{token}"\nMARKER = {json.dumps(marker)}\nHEADERS = {{{lines}}}\n'
-            f"receipts = 0\n{template}")
+            f"DELAY = {delay_ms:.3f}\nreceipts = 0\n{template}")
 
 
 def check_log(accepted: int) -> None:
-    from django.db.models import Q
+    from tuidang.registry.models import Declaration, PendingEntry
 
-    from tuidang.registry.models import Declaration
-
+    # Requests still queued in the server when wrk stops are stored afterwards: wait until
+    # nothing new has been stored for two seconds and the sequencer's inbox is empty.
     deadline = time.monotonic() + 600
-    while Declaration.objects.filter(Q(status="received")).exists():
+    stored, quiet_since = -1, time.monotonic()
+    while True:
+        now = Declaration.objects.count()
+        if now != stored:
+            stored, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= 2 and not PendingEntry.objects.exists():
+            break
         if time.monotonic() > deadline:
             raise SystemExit("the sequencer did not drain in 10 minutes")
-        time.sleep(1)
-    stored = Declaration.objects.count()
+        time.sleep(0.5)
     logged = Declaration.objects.filter(log_index__isnull=False).count()
     # wrk stops counting with requests in flight: those are stored but not counted, so
     # stored may exceed what wrk saw accepted, by at most the number of connections.
@@ -183,7 +190,13 @@ def main() -> None:
     parser.add_argument("--only", default="form,api,count,home")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--threads", type=int, default=32, help="threads per web process")
+    parser.add_argument(
+        "--rate", type=float, default=0,
+        help="offer about this many posts a second in all (each connection waits "
+             "connections/rate s between its posts; latency is measured without the "
+             "wait); 0: every connection posts again at once, as fast as the server goes")
     args = parser.parse_args()
+    delay_ms = args.connections / args.rate * 1000 if args.rate else 0
     workdir = _django.setup()
     from django.db import connection
 
@@ -200,12 +213,12 @@ def main() -> None:
                 lua = lua_with(FORM_LUA, {
                     "Content-Type": "application/x-www-form-urlencoded",
                     "Cookie": f"csrftoken={cookie}", "Referer": f"{base}/zh-hans/declare/",
-                }, 'id="receipt-code"', token)
+                }, 'id="receipt-code"', token, delay_ms)
                 results[scenario] = run_wrk(base, args.duration, args.connections, lua)
             elif scenario == "api":
                 lua = lua_with(API_LUA, {"Content-Type": "application/json",
                                          "Authorization": f"Bearer {api_token()}"},
-                               '"ok": true')
+                               '"ok": true', delay_ms=delay_ms)
                 results[scenario] = run_wrk(base, args.duration, args.connections, lua)
             elif scenario in ("count", "home"):
                 path = "/count.json" if scenario == "count" else "/zh-hans/"
@@ -220,8 +233,9 @@ def main() -> None:
         web.wait()
         sequencer.wait()
     audit(workdir)
+    offered = f"offered {args.rate:.0f}/s" if args.rate else "as fast as answered"
     print(f"\nserver: {args.server}, 2 processes x {args.threads} threads; "
-          f"{args.connections} connections, "
+          f"{args.connections} connections ({offered}), "
           f"{args.duration} s each; database: {connection.vendor}")
     for scenario, r in results.items():
         per_second = r["ok"] / args.duration
