@@ -51,7 +51,7 @@ def tree(pid: int) -> list[int]:
 
 def last_day(database_url: str) -> datetime.date:
     """The day of the newest declaration (the fill ended on the day before it ran)."""
-    sql = "SELECT MAX(received_on) FROM registry_declaration WHERE is_published"
+    sql = "SELECT MAX(day) FROM registry_dayserials"  # (there is no index over dates)
     if database_url.startswith("sqlite:///"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
             return datetime.date.fromisoformat(conn.execute(sql).fetchone()[0])

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.factories import declare
+from tests.factories import declare, received_on
 from tuidang.moderation import actions as moderation
 from tuidang.registry import dates
 from tuidang.registry.models import Declaration
@@ -90,6 +90,34 @@ def test_it_has_a_page_per_day(client):
     older = client.get(f"/en/statements/{(today - datetime.timedelta(days=1)).isoformat()}/")
     assert "张三" not in older.content.decode()
     assert older.status_code == 200
+
+
+def test_a_day_pages_by_keyset_within_its_own_serials(client):
+    yesterday, today = dates.today() - datetime.timedelta(days=1), dates.today()
+    with received_on(yesterday):
+        declare(client, "昨日")
+        sequencer.drain()
+    names = [f"今{i}" for i in range(PAGE_SIZE + 3)]
+    for name in names:
+        declare(client, name)
+    sequencer.drain()
+    with received_on(today + datetime.timedelta(days=1)):
+        declare(client, "明日")  # a later serial, another day
+        sequencer.drain()
+    ids = dict(Declaration.objects.values_list("persons__display_name", "id"))
+    day = f"/en/statements/{today.isoformat()}/"
+
+    def shown(query: str) -> set[str]:
+        html = client.get(day + query).content.decode()
+        return {n for n in [*names, "昨日", "明日"] if f"{n}<" in html}
+
+    assert shown("") == set(names[3:])
+    assert shown(f"?before={ids[names[3]]}") == set(names[:3])
+    # Cursors beyond the day's serials stay within the day.
+    assert shown(f"?before={ids['明日'] + 5}") == set(names[3:])
+    assert shown("?after=0") == set(names[:PAGE_SIZE])
+    assert shown(f"?after={ids['昨日']}") == set(names[:PAGE_SIZE])
+    assert shown(f"?after={ids[names[PAGE_SIZE - 1]]}") == set(names[PAGE_SIZE:])
 
 
 def test_it_has_no_page_for_a_future_or_impossible_day(client):

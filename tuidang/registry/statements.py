@@ -44,20 +44,29 @@ def _serial(request: HttpRequest, name: str) -> int | None:
     return int(value)
 
 
-def _page(request: HttpRequest, queryset: QuerySet[Declaration]) -> dict:
-    """One page of cards, newest first, with the serials the pager links to."""
+def _page(request: HttpRequest, queryset: QuerySet[Declaration],
+          span: tuple[int, int] | None = None) -> dict:
+    """One page of cards, newest first, with the serials the pager links to; `span`, the
+    first and last serial the queryset can hold (a day's)."""
     before, after = _serial(request, "before"), _serial(request, "after")
     if before is not None and after is not None:
         raise Http404("bad page")
-    rows = queryset.values_list(*statement_cards.CARD_FIELDS)
+    # One lower and one upper bound on the serial, the cursor's and the day's combined:
+    # given both, SQLite scans from one and tests the other on every row (12 ms in the
+    # middle of a day of 81,000).
+    low, high = span if span is not None else (None, None)
     if after is not None:
-        found = list(rows.filter(id__gt=after).order_by("id")[: PAGE_SIZE + 1])
+        low = after + 1 if low is None else max(low, after + 1)
+    if before is not None:
+        high = before - 1 if high is None else min(high, before - 1)
+    rows = _between(queryset, low, high).values_list(*statement_cards.CARD_FIELDS)
+    if after is not None:
+        found = list(rows.order_by("id")[: PAGE_SIZE + 1])
         has_newer = len(found) > PAGE_SIZE
         found = found[:PAGE_SIZE][::-1]
-        has_older = after > 0 and queryset.filter(id__lte=after).exists()
+        has_older = after > 0 and _between(
+            queryset, span[0] if span else None, after).exists()
     else:
-        if before is not None:
-            rows = rows.filter(id__lt=before)
         found = list(rows.order_by("-id")[: PAGE_SIZE + 1])
         has_older = len(found) > PAGE_SIZE
         found = found[:PAGE_SIZE]
@@ -69,6 +78,14 @@ def _page(request: HttpRequest, queryset: QuerySet[Declaration]) -> dict:
         "older_before": found[-1][0] if has_older and found else None,
         "is_first_page": before is None and after is None,
     }
+
+
+def _between(queryset: QuerySet, low: int | None, high: int | None) -> QuerySet:
+    if low is not None:
+        queryset = queryset.filter(id__gte=low)
+    if high is not None:
+        queryset = queryset.filter(id__lte=high)
+    return queryset
 
 
 @require_GET
@@ -88,7 +105,11 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 def statement_day(request: HttpRequest, day: datetime.date) -> HttpResponse:
     if day > dates.today():
         raise Http404("a day in the future")
-    context = _page(request, days.on_day(published(), day))
+    span = days.serial_range(day)
+    if span is None:
+        context = _page(request, published().none())
+    else:
+        context = _page(request, published().filter(received_on=day), span)
     context.update(
         day=day,
         previous_day=day - datetime.timedelta(days=1),
