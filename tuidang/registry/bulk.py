@@ -131,7 +131,7 @@ def prepare(items: list[DeclarationData], intake: Intake,
             ])
         private_persons = [(p.private_real_name, p.birth_year) for p in persons]
         if sealing.is_empty(item.contact, item.notes, private_persons):
-            # The sequencer draws the entry's random `private` line (sealing.py).
+            # The entry's `private` line is random (the filler drawn above; sealing.py).
             private, commitment_value = None, b""
         else:
             private = {"helper": intake.helper_id, "contact": item.contact,

@@ -10,7 +10,7 @@ A declaration that gives nothing private (no contact, notes, real name or year o
 most of them) gets no sealed record: there would be nothing in it but its serial and
 helper, which the database holds in clear anyway, and sealing costs more than all the
 rest of storing a declaration. Its entry's `private` line is then 32 random bytes
-(`empty_commitment()`, drawn by the sequencer when it writes the entry and kept nowhere
+(drawn at intake into the entry that waits in the sequencer's inbox, kept nowhere
 else): a commitment that nobody can open, like every other, so the log does not tell
 who gave private details.
 """

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=4, help="threads per web worker")
+        parser.add_argument("--threads", type=int, default=16, help="threads per web worker")
 
     def handle(
         self, *args, port: int, host: str, workers: int, threads: int, **options
