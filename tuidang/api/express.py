@@ -8,8 +8,8 @@ for the common case only, with the same parts:
 
 - the token is checked by api/tokens.py and api/api.py's helper rule (tokens.py's
   recent_helper, which keeps the answer a moment);
-- the JSON types are checked as strictly as the API's schemas (schemas.py: no "5" for
-  5, no extra field) and the values by registry/quickcheck.py, the tested twin of the
+- the JSON types are checked by the API's own schema (schemas.BatchIn: no "5" for 5,
+  no extra field) and the values by registry/quickcheck.py, the tested twin of the
   forms, which can only accept; the surge switch holds as in api.py;
 - the answer is built by api.py's own functions and the BatchOut schema, with the
   headers Django last sent for a 200 in the same language.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from functools import cached_property
 
 from django.contrib.auth.models import User
 from django.core import signals
@@ -34,7 +35,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from tuidang.api import tokens
 from tuidang.api.api import _accepted, _declaration_data, _errors_out, _not_stored
-from tuidang.api.schemas import MAX_BATCH, MAX_CLIENT_REF, BatchOut, DeclarationIn, PersonIn
+from tuidang.api.schemas import MAX_CLIENT_REF, BatchIn, BatchOut, InvalidItem
 from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
 from tuidang.registry import groupcommit
@@ -44,11 +45,8 @@ from tuidang.registry.submission import Validated
 
 PATH = "/api/v1/declarations"
 MAX_BODY = 256 * 1024  # larger batches go through Django, which has its own limit
-_ITEM_FIELDS = frozenset(DeclarationIn.model_fields)
-_PERSON_FIELDS = frozenset(PersonIn.model_fields)
-_TEXT_PERSON_FIELDS = ("display_name", "region", "country", "sector", "private_real_name")
-_TEXT_ITEM_FIELDS = ("channel", "statement_title", "statement_text", "contact", "notes")
 _CHANNELS = frozenset(c.value for c in HELPER_CHANNELS)
+
 
 class ExpressApi:
     """WSGI middleware in front of Django; see the module docstring."""
@@ -56,13 +54,13 @@ class ExpressApi:
     def __init__(self, app, enabled: bool = True) -> None:
         self.app, self.enabled = app, enabled
         self.headers: dict[str, list[tuple[str, str]]] = {}  # language → Django's headers
-        self._rules: Rules | None = None
         self.taken = 0  # for tests and benchmarks: declarations stored by this lane
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         if not (self.enabled and environ.get("REQUEST_METHOD") == "POST"
                 and environ.get("PATH_INFO") == PATH and not environ.get("QUERY_STRING")
                 and not environ.get("HTTP_COOKIE")
+                and environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
                 and environ.get("CONTENT_TYPE", "").startswith("application/json")):
             return self.app(environ, start_response)
         try:
@@ -73,31 +71,23 @@ class ExpressApi:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
+        items = self._items(body)
+        language = translation.get_language_from_request(WSGIRequest(environ))
+        headers = self.headers.get(language)
+        if items is None or headers is None:
+            return self._through_django(environ, start_response)
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answer = self._try(environ, body, start_response)
+            answer = self._take(environ, items, language, headers, start_response)
         finally:
             signals.request_finished.send(sender=self.__class__)
-        if answer is not None:
-            return answer
-        environ["wsgi.input"] = io.BytesIO(body)
-        return self._through_django(environ, start_response)
+        return answer if answer is not None else self._through_django(environ, start_response)
 
-    def _try(self, environ: dict, body: bytes, start_response) -> list[bytes] | None:
-        auth = environ.get("HTTP_AUTHORIZATION", "")
-        if not auth.startswith("Bearer "):
-            return None
-        items = self._items(body)
-        if items is None:
-            return None
-        request = WSGIRequest(environ)
-        language = translation.get_language_from_request(request)
-        headers = self.headers.get(language)
-        if headers is None:
-            return None
-        helper = tokens.recent_helper(auth[len("Bearer "):].strip())
+    def _take(self, environ: dict, items: list[tuple], language: str,
+              headers: list[tuple[str, str]], start_response) -> list[bytes] | None:
+        helper = tokens.recent_helper(environ["HTTP_AUTHORIZATION"][len("Bearer "):].strip())
         if helper is None:
-            return None
+            return None  # Django answers 401 or 403, in the request's language
         hold = HOLD_SURGE if SurgeSetting.current() == SurgeMode.HOLD_ALL else ""
         with translation.override(language):
             text = json.dumps(self._store(items, helper, hold), cls=NinjaJSONEncoder).encode()
@@ -109,31 +99,26 @@ class ExpressApi:
 
     def _items(self, body: bytes) -> list[tuple] | None:
         """[(client_ref, channel, quick-checked declaration)] of a plainly valid
-        non-atomic batch, else None."""
-        try:
-            payload = json.loads(body)
-        except ValueError:
+        non-atomic batch, else None. The JSON types are checked by the API's own schema."""
+        try:  # parsed and validated as django-ninja does
+            batch = BatchIn.model_validate(json.loads(body))
+        except ValueError:  # not JSON, or pydantic's ValidationError (a ValueError)
             return None
-        if not isinstance(payload, dict) or not set(payload) <= {"declarations", "atomic"}:
-            return None
-        if payload.get("atomic", False) is not False:
-            return None
-        declarations = payload.get("declarations")
-        if not isinstance(declarations, list) or not 1 <= len(declarations) <= MAX_BATCH:
+        if batch.atomic:
             return None
         items = []
-        for item in declarations:
-            if not _strictly_typed(item):
+        for item in batch.declarations:
+            if isinstance(item, InvalidItem):
                 return None
-            ref = item.get("client_ref")
+            ref = item.client_ref
             if ref is not None and (len(ref) > MAX_CLIENT_REF or not _plain(ref)):
                 return None
-            if item["channel"] not in _CHANNELS or item["consent"] is not True:
+            if item.channel not in _CHANNELS or item.consent is not True:
                 return None
-            quick = quick_check(item, self.rules)
+            quick = quick_check(item.model_dump(exclude={"client_ref"}), self.rules)
             if quick is None:
                 return None
-            items.append((ref, item["channel"], quick))
+            items.append((ref, item.channel, quick))
         return items
 
     def _store(self, items: list[tuple], helper: User, hold: str) -> dict:
@@ -160,11 +145,9 @@ class ExpressApi:
             "accepted": accepted, "rejected": len(results) - accepted, "results": results,
         }).model_dump()
 
-    @property
+    @cached_property
     def rules(self) -> Rules:
-        if self._rules is None:
-            self._rules = Rules.from_forms()
-        return self._rules
+        return Rules.from_forms()
 
     def _through_django(self, environ: dict, start_response) -> Iterable[bytes]:
         """Django answers; the headers of its 200s are learnt, per language."""
@@ -177,48 +160,6 @@ class ExpressApi:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, capture)
-
-
-def _strictly_typed(item) -> bool:
-    """The item has the types DeclarationIn demands (strict: no "5" for 5, no extra
-    field, only text that is valid Unicode)."""
-    if not isinstance(item, dict) or not set(item) <= _ITEM_FIELDS:
-        return False
-    if type(item.get("consent")) is not bool or not isinstance(item.get("channel"), str):
-        return False
-    if not all(_text(item.get(name, "")) for name in _TEXT_ITEM_FIELDS):
-        return False
-    if item.get("client_ref") is not None and not _text(item["client_ref"]):
-        return False
-    persons = item.get("persons")
-    if not isinstance(persons, list):
-        return False
-    for person in persons:
-        if not isinstance(person, dict) or not set(person) <= _PERSON_FIELDS:
-            return False
-        if not all(_text(person.get(name, "")) for name in _TEXT_PERSON_FIELDS):
-            return False
-        if type(person.get("is_real_name", False)) is not bool:
-            return False
-        organizations = person.get("organizations")
-        if not isinstance(organizations, list) or not all(_text(o) for o in organizations):
-            return False
-        year = person.get("birth_year")
-        if year is not None and type(year) is not int:
-            return False
-    return True
-
-
-def _text(value) -> bool:
-    if type(value) is not str:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate, as "\\ud800" in JSON
-        return False
-    return True
 
 
 def _validated(quick: tuple) -> Validated:

@@ -27,6 +27,7 @@ import io
 import threading
 import time
 from collections.abc import Iterable
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -75,7 +76,6 @@ class ExpressIntake:
         self.csrf = CsrfViewMiddleware(lambda request: None)
         self.pages: dict[tuple, Page] = {}
         self.lock = threading.Lock()
-        self._rules: Rules | None = None
         self.taken = 0  # for tests and benchmarks: declarations stored by this lane
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
@@ -171,11 +171,9 @@ class ExpressIntake:
             return None
         return quick[0], quick[1]
 
-    @property
+    @cached_property
     def rules(self) -> Rules:
-        if self._rules is None:
-            self._rules = Rules.from_forms()
-        return self._rules
+        return Rules.from_forms()
 
     # -- through Django, learning its receipt pages ---------------------------------------
 
