@@ -21,6 +21,7 @@ from tuidang.tlog.entry import (
     parse_entry,
     person_line,
 )
+from tuidang.tlog.fields import MAX_NUMBER
 from tuidang.tlog.tally import tally_delta
 
 ORGS = st.lists(st.sampled_from(ORGANIZATIONS), min_size=1, max_size=3, unique=True).map(
@@ -35,7 +36,7 @@ PERSONS = st.lists(st.tuples(
 
 
 @settings(max_examples=300, deadline=None)
-@given(PERSONS, st.integers(0, 10**18), st.booleans(), st.sampled_from(["self", "in-person"]))
+@given(PERSONS, st.integers(0, MAX_NUMBER), st.booleans(), st.sampled_from(["self", "in-person"]))
 def test_the_parts_make_the_entry_and_the_summary_counts_it(persons, serial, statement, channel):
     day = datetime.date(2026, 12, 2)
     lines = [person_line(*p) for p in persons]
@@ -67,6 +68,17 @@ def test_the_body_refuses_what_the_entry_refuses():
                             (1, None)]:
         with pytest.raises(EntryError):
             complete_declaration(serial, body, private)
+
+
+def test_every_serial_it_encodes_parses_back_and_no_larger_one_is_encoded():
+    body = declaration_body(datetime.date(2026, 12, 2), "self",
+                            [person_line("张三", ("party",), False)], None)
+    largest = complete_declaration(MAX_NUMBER, body, b"\1" * 32)
+    assert parse_entry(largest).serial == MAX_NUMBER
+    # 10**18 has a 19th digit, which parse_entry refuses: encoding it made an entry that
+    # could not be read back.
+    with pytest.raises(EntryError):
+        complete_declaration(MAX_NUMBER + 1, body, b"\1" * 32)
 
 
 def test_the_summary_refuses_what_is_not_a_declaration_in_structure():

@@ -52,7 +52,12 @@ _GOOD_ORGS = frozenset(
 )
 
 
-def _count(value: int, what: str, lo: int = 0, hi: int = 10**18) -> None:
+# The largest number the parser reads (_DECIMAL: at most 18 digits): encoding a larger
+# one gave an entry that parse_entry refused (found by the declaration parts' test).
+MAX_NUMBER = 10**18 - 1
+
+
+def _count(value: int, what: str, lo: int = 0, hi: int = MAX_NUMBER) -> None:
     if type(value) is not int or not lo <= value <= hi:
         raise EntryError(f"invalid {what} {value!r}")
 
