@@ -92,3 +92,13 @@ def test_the_home_page_shows_the_checkpoint_and_links_to_verification(client):
     assert "/en/verify/" in html
     verify = client.get("/en/verify/").content.decode()
     assert client.get("/log/key").content.decode().strip() in verify
+
+
+def test_level_0_tiles_are_computed_from_the_entry_bundles_not_stored(client):
+    from tuidang.transparency.models import Tile
+
+    make_log(client, 300)
+    assert not Tile.objects.filter(level=0).exists()
+    assert Tile.objects.filter(level=1).count() == 1
+    leaves = [leaf_hash(e) for e in decode_bundle(client.get("/log/tile/entries/001.p/44").content)]
+    assert client.get("/log/tile/0/001.p/44").content == b"".join(leaves)

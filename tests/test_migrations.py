@@ -80,3 +80,33 @@ def test_compacting_keeps_old_receipts_duplicates_imports_and_entries(old_apps):
     assert [data for _i, data in storage.all_entries()] == entries
     assert storage.entry_bundle(1, 10) == b"".join(
         len(e).to_bytes(2, "big") + e for e in entries[256:266])
+
+
+def test_level_0_tiles_leave_the_table_and_come_back_if_migrated_back(old_apps):
+    from tuidang.tlog.bundle import encode_bundle
+    from tuidang.tlog.hashing import leaf_hash
+
+    apps = _migrate([("transparency", "0002_entry_bundles")])
+    entries = [f"entry {i}\n".encode() for i in range(300)]
+    hashes = b"".join(leaf_hash(e) for e in entries)
+    bundles = apps.get_model("transparency", "EntryBundle")
+    tiles = apps.get_model("transparency", "Tile")
+    for number in (0, 1):
+        part = entries[256 * number : 256 * number + 256]
+        bundles.objects.create(index=number, count=len(part),
+                               data=zlib.compress(encode_bundle(part)))
+        tiles.objects.create(level=0, index=number,
+                             data=hashes[8192 * number : 8192 * (number + 1)])
+    tiles.objects.create(level=1, index=0, data=b"\x07" * 32)
+
+    apps = _migrate(_latest())
+    assert list(apps.get_model("transparency", "Tile").objects.values_list("level", "index")) \
+        == [(1, 0)]
+    assert storage.read_tile(0, 1) == hashes[8192:]
+    assert storage.read_tile(0, 0) == hashes[:8192]
+
+    apps = _migrate([("transparency", "0002_entry_bundles")])
+    stored = dict(apps.get_model("transparency", "Tile").objects.filter(level=0)
+                  .values_list("index", "data"))
+    assert {index: bytes(data) for index, data in stored.items()} == {
+        0: hashes[:8192], 1: hashes[8192:]}

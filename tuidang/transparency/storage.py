@@ -3,7 +3,9 @@
 Tiles are treated as untrusted (the auditor re-derives them); the checkpoint row is
 the trusted state, updated only by the sequencer under its lock. Entries are kept per
 bundle of 256, compressed (models.EntryBundle); the last bundle, while it is partial, is
-rewritten by every sequencer step.
+rewritten by every sequencer step. Level-0 hash tiles are not stored: tile 0/N is the
+leaf hashes of bundle N's entries, computed when read (a few hundred microseconds), where
+storing them cost 32 bytes an entry, as much as the compressed entry itself.
 """
 
 import contextlib
@@ -15,6 +17,7 @@ from django.db.models import Q
 
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
+from tuidang.tlog.hashing import leaf_hash
 from tuidang.tlog.proof import NodeReader
 from tuidang.transparency.models import EntryBundle, LogState, Tile
 
@@ -24,6 +27,8 @@ COMPRESSION_LEVEL = 6  # level 9 saves under 3 % more and costs twice the time
 
 
 def read_tile(level: int, index: int) -> bytes | None:
+    if level == 0:
+        return _leaf_tiles([index]).get(index)
     data = Tile.objects.filter(level=level, index=index).values_list("data", flat=True).first()
     return bytes(data) if data is not None else None
 
@@ -40,12 +45,15 @@ def edge_tiles(sizes: Iterable[int]) -> Callable[[int, int], bytes | None]:
             if (size >> (8 * level)) % WIDTH == 0 and size >> (8 * level) >= WIDTH:
                 wanted.add((level, (size >> (8 * level)) // WIDTH - 1))
             level += 1
+    found = {(0, index): data for index, data in
+             _leaf_tiles(index for level, index in wanted if level == 0).items()}
     condition = Q()
     for level, index in wanted:
-        condition |= Q(level=level, index=index)
-    found = {(level, index): bytes(data) for level, index, data in
-             Tile.objects.filter(condition).values_list("level", "index", "data")} \
-        if wanted else {}
+        if level:
+            condition |= Q(level=level, index=index)
+    if condition:
+        found.update({(level, index): bytes(data) for level, index, data in
+                      Tile.objects.filter(condition).values_list("level", "index", "data")})
 
     def read(level: int, index: int) -> bytes | None:
         if (level, index) in found:
@@ -87,6 +95,13 @@ def _bundle_rows(indices: Iterable[int]) -> dict[int, tuple[int, bytes]]:
     """{bundle index: (count, uncompressed bundle)} of the stored bundles asked for."""
     rows = EntryBundle.objects.filter(index__in=set(indices)).values_list("index", "count", "data")
     return {index: (count, zlib.decompress(data)) for index, count, data in rows}
+
+
+def _leaf_tiles(indices: Iterable[int]) -> dict[int, bytes]:
+    """{index: level-0 tile} for the bundles asked for that are stored: the widest
+    version of each, as for a stored tile."""
+    return {number: b"".join(leaf_hash(item) for item in decode_bundle(bundle))
+            for number, (_count, bundle) in _bundle_rows(indices).items()}
 
 
 def _first(bundle: bytes, width: int) -> bytes:
@@ -169,9 +184,11 @@ def append_entries(first: int, encoded: list[bytes], head: bytes | None = None) 
 
 
 def save_tiles(tiles: dict[tuple[int, int], bytes]) -> None:
-    """Insert or widen the given tiles (the sequencer, in its transaction)."""
+    """Insert or widen the given tiles (the sequencer, in its transaction); level-0
+    tiles follow from the entry bundles, stored by append_entries."""
     Tile.objects.bulk_create(
-        [Tile(level=level, index=index, data=data) for (level, index), data in tiles.items()],
+        [Tile(level=level, index=index, data=data) for (level, index), data in tiles.items()
+         if level],
         update_conflicts=True, unique_fields=["level", "index"], update_fields=["data"],
     )
 
