@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import shutil
 import threading
@@ -13,6 +14,7 @@ import pytest
 from conftest import ORIGIN, declaration, sample_entries
 
 from tuidang.tlog.audit import AuditError, Source, audit_log
+from tuidang.tlog.bundle import encode_bundle
 from tuidang.tlog.cli import main
 from tuidang.tlog.entry import encode_entry
 from tuidang.tlog.export import write_log_dir
@@ -175,3 +177,73 @@ def test_it_audits_a_log_with_three_levels(tmp_path: Path, signer: Signer) -> No
             audit_log(Source(str(tmp_path)), signer.verifier())
         assert info.value.path == name
         path.write_bytes(good)
+
+
+def gzip_bundles(directory: Path) -> None:
+    """Keep each entry bundle only as NAME.gz, as `log_export --gzip-bundles` does."""
+    for path in [p for p in (directory / "tile/entries").rglob("*") if p.is_file()]:
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+        path.unlink()
+
+
+def test_it_reads_gzipped_bundles_from_a_directory(copy: Path, signer: Signer,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    gzip_bundles(copy)
+    key = signer.verifier_key_string()
+    assert audit([str(copy), "--key", key], capsys)[0] == 0
+    assert Source(str(copy)).fetch("tile/entries/001") == encode_bundle(ENTRIES[256:512])
+    bad = copy / "tile/entries/002.p/188.gz"
+    bad.write_bytes(bad.read_bytes()[:-9])
+    assert audit([str(copy), "--key", key], capsys) == (
+        1, "FAIL tile/entries/002.p/188: bad gzip data: truncated or followed by other bytes")
+    bad.unlink()
+    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL tile/entries/002.p/188: missing")
+    checkpoint = copy / "checkpoint"  # only tiles are looked for as .gz, as nginx does
+    checkpoint.with_name("checkpoint.gz").write_bytes(gzip.compress(checkpoint.read_bytes()))
+    checkpoint.unlink()
+    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL checkpoint: missing")
+
+
+def test_it_refuses_a_gzip_file_larger_than_any_log_file(copy: Path) -> None:
+    (copy / "tile/entries/000").unlink()
+    (copy / "tile/entries/000.gz").write_bytes(gzip.compress(bytes(256 * 65537 + 1)))
+    with pytest.raises(AuditError, match="larger than any log file"):
+        Source(str(copy)).fetch("tile/entries/000")
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves NAME.gz gzip-encoded to a client that accepts gzip, as nginx's gzip_static."""
+
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.headers.get("Accept-Encoding", ""))
+        path = Path(self.translate_path(self.path))
+        if "gzip" in self.headers.get("Accept-Encoding", "") and path.is_file():
+            body = gzip.compress(path.read_bytes(), mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_it_asks_for_gzip_over_http_and_unpacks_it(copy: Path, signer: Signer,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    handler = functools.partial(GzipHandler, directory=str(copy))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        code, out = audit([url, "--key", signer.verifier_key_string()], capsys)
+        assert code == 0, out
+        assert GzipHandler.asked and set(GzipHandler.asked) == {"gzip"}
+        assert Source(url).fetch("tile/entries/001") == encode_bundle(ENTRIES[256:512])
+    finally:
+        server.shutdown()
+        server.server_close()

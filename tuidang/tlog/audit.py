@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bundle import decode_bundle
+from .bundle import MAX_ENTRY_SIZE, decode_bundle
 from .checkpoint import Checkpoint, open_checkpoint
 from .entry import EntryError, parse_entry
 from .hashing import EMPTY_ROOT, leaf_hash
@@ -36,6 +37,7 @@ from .tiles import (
 __all__ = ["AuditError", "AuditResult", "Source", "audit_log"]
 
 _FULL = TILE_WIDTH * HASH_SIZE
+_LARGEST = TILE_WIDTH * (2 + MAX_ENTRY_SIZE)  # no log file is larger than a full bundle
 
 
 class AuditError(Exception):
@@ -57,24 +59,57 @@ class Source:
         self.timeout = timeout
 
     def fetch(self, path: str) -> bytes:
-        """Return the file at ``path`` (e.g. ``tile/0/000``); AuditError if missing."""
+        """Return the file at ``path`` (e.g. ``tile/0/000``); AuditError if missing.
+
+        In a directory, a tile missing as ``path`` but present as ``path.gz`` (the copy
+        nginx serves with ``gzip_static``, ``log_export --gzip-bundles``) is read
+        gunzipped. Over HTTP, a gzip-encoded answer (``Accept-Encoding: gzip``) likewise.
+        """
         if not self.is_url:
             try:
                 return Path(self.location, path).read_bytes()
+            except FileNotFoundError:
+                if not path.startswith("tile/"):
+                    raise AuditError(path, "missing") from None
+            except OSError as e:
+                raise AuditError(path, f"unreadable: {e}") from None
+            try:
+                return _gunzip(path, Path(self.location, path + ".gz").read_bytes())
             except FileNotFoundError:
                 raise AuditError(path, "missing") from None
             except OSError as e:
                 raise AuditError(path, f"unreadable: {e}") from None
         # Only http(s) URLs reach this point (checked in __init__).
         req = urllib.request.Request(self.location + path,  # noqa: S310
-                                     headers={"User-Agent": "tuidang-audit"})
+                                     headers={"User-Agent": "tuidang-audit",
+                                              "Accept-Encoding": "gzip"})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                return resp.read()
+                encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
+                data = resp.read()
         except urllib.error.HTTPError as e:
             raise AuditError(path, "missing" if e.code == 404 else f"HTTP {e.code}") from None
         except (urllib.error.URLError, OSError) as e:
             raise AuditError(path, f"fetch failed: {e}") from None
+        if encoding in ("gzip", "x-gzip"):
+            return _gunzip(path, data)
+        if encoding not in ("", "identity"):
+            raise AuditError(path, f"unsupported Content-Encoding {encoding!r}")
+        return data
+
+
+def _gunzip(path: str, data: bytes) -> bytes:
+    """The content of one gzip member, no larger than any log file can be."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer
+    try:
+        out = inflate.decompress(data, _LARGEST)
+    except zlib.error as e:
+        raise AuditError(path, f"bad gzip data: {e}") from None
+    if inflate.unconsumed_tail:
+        raise AuditError(path, "gzip data larger than any log file")
+    if not inflate.eof or inflate.unused_data:
+        raise AuditError(path, "bad gzip data: truncated or followed by other bytes")
+    return out
 
 
 @dataclass(frozen=True)
