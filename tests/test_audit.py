@@ -1,7 +1,9 @@
 """The auditor (`tuidang-audit`, the console entry point) against our own log."""
 
+import gzip
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -69,8 +71,6 @@ def test_the_export_is_incremental_and_history_is_consistent(client, tmp_path):
 
 
 def call_and_capture(directory) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("log_export", directory, stdout=out)
     return out.getvalue()
@@ -99,3 +99,75 @@ def test_a_declarants_receipt_verifies_offline(client, tmp_path):
     entry.write_bytes(entry.read_bytes().replace("张三".encode(), "李四".encode()))
     bad = audit("--receipt", str(proof), "--entry", str(entry), "--key", keys.verifier_key())
     assert bad.returncode == 1
+
+
+def files(directory) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_the_gzip_export_keeps_entry_bundles_only_as_gz_and_passes_the_audit(client, tmp_path):
+    build_log(client, 300)
+    out = StringIO()
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=out)
+    assert "wrote 5 files" in out.getvalue()
+    written = files(tmp_path)
+    assert sorted(written) == ["checkpoint", "key", "tile/0/000", "tile/0/001.p/44",
+                               "tile/1/000.p/1", "tile/entries/000.gz",
+                               "tile/entries/001.p/44.gz"]
+    for name in ("tile/entries/000", "tile/entries/001.p/44"):
+        served = client.get(f"/log/{name}")
+        assert served.status_code == 200
+        assert gzip.decompress(written[name + ".gz"]) == served.content
+        assert len(written[name + ".gz"]) < len(served.content) / 2
+    result = audit(str(tmp_path), "--key", keys.verifier_key())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK test.tuidang.example/log size=300")
+    # The same log gives the same bytes (no time stamp in the gzip header).
+    call_command("log_export", "--gzip-bundles", tmp_path / "again", stdout=StringIO())
+    assert files(tmp_path / "again") == written
+
+
+def test_the_gzip_export_is_incremental(client, tmp_path):
+    build_log(client, 20)
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    first = files(tmp_path)
+    old_checkpoint = tmp_path.parent / "old-checkpoint"
+    old_checkpoint.write_bytes(storage.signed_checkpoint())
+    out = StringIO()
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=out)
+    assert "wrote 0 files, kept 2 unchanged" in out.getvalue()
+    assert files(tmp_path) == first
+    for i in range(5):
+        declare(client, f"新人{i}", f"新亲属{i}")  # names not yet declared: not held
+    sequencer.drain()
+    out = StringIO()
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=out)
+    assert "wrote 2 files, kept 0 unchanged" in out.getvalue()  # the size-20 ones stay
+    grown = files(tmp_path)
+    assert set(grown) - set(first) == {"tile/0/000.p/25", "tile/entries/000.p/25.gz"}
+    assert all(grown[name] == data for name, data in first.items() if name != "checkpoint")
+    result = audit(str(tmp_path), "--key", keys.verifier_key(), "--prev", str(old_checkpoint))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_gzip_export_over_a_plain_one_replaces_its_bundles(client, tmp_path):
+    build_log(client, 10)
+    call_command("log_export", tmp_path, stdout=StringIO())
+    plain = (tmp_path / "tile/entries/000.p/10").read_bytes()
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    assert not (tmp_path / "tile/entries/000.p/10").exists()
+    assert gzip.decompress((tmp_path / "tile/entries/000.p/10.gz").read_bytes()) == plain
+    assert audit(str(tmp_path), "--key", keys.verifier_key()).returncode == 0
+
+
+def test_a_tampered_gzip_bundle_fails_and_names_the_tile(client, tmp_path):
+    build_log(client, 10)
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    bundle = tmp_path / "tile/entries/000.p/10.gz"
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 1
+    bundle.write_bytes(bytes(data))
+    result = audit(str(tmp_path), "--key", keys.verifier_key())
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL tile/entries/000.p/10: "), result.stdout

@@ -5,11 +5,15 @@ the paths of deploy/nginx rewritten into a temporary directory; tor and systemd 
 check their files. Each test is skipped where its program is not installed.
 """
 
+import gzip
+import http.client
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.message import Message
 from pathlib import Path
@@ -20,6 +24,7 @@ from django.core.management import call_command
 
 from tests.factories import declare
 from tests.service import ROOT, free_port, start, wait_for
+from tuidang.transparency import keys, storage
 
 DEPLOY = ROOT / "deploy"
 
@@ -48,6 +53,26 @@ def get(url: str) -> tuple[int, Message, bytes]:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read()
+
+
+def get_raw(url: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    """A GET sending only `headers` (urllib adds Accept-Encoding: identity), body read."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+    connection.putrequest("GET", parts.path, skip_accept_encoding=True)
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.body = response.read()
+    connection.close()
+    return response
+
+
+def audit(url: str) -> subprocess.CompletedProcess:
+    program = str(Path(sys.executable).parent / "tuidang-audit")
+    return subprocess.run([program, url, "--key", keys.verifier_key(), "--no-progress"],
+                          capture_output=True, text=True, timeout=120)
 
 
 def nginx_config(tmp: Path, app_port: int, ports: dict[str, int]) -> Path:
@@ -101,7 +126,8 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path)
     nginx = need("nginx")
     declare(client, "张三")
     call_command("sequencer", "--once")
-    call_command("log_export", str(tmp_path / "public/log"))
+    call_command("log_export", "--gzip-bundles", str(tmp_path / "public/log"))  # as deployed
+    bundle = storage.entry_bundle(0, 1)
     declare(client, "李四")
     call_command("sequencer", "--once")  # the app is one entry ahead of the export now
 
@@ -119,17 +145,42 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path)
         wait_for(base + "/count.json")
 
         # An exported tile: from disk, immutable, binary, readable from any origin.
-        status, headers, body = get(base + "/log/tile/entries/000.p/1")
+        status, headers, body = get(base + "/log/tile/0/000.p/1")
         assert status == 200
-        assert body == (tmp_path / "public/log/tile/entries/000.p/1").read_bytes()
+        assert body == (tmp_path / "public/log/tile/0/000.p/1").read_bytes()
         assert headers["Content-Type"] == "application/octet-stream"
         assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert headers["Access-Control-Allow-Origin"] == "*"
         assert "X-Frame-Options" not in headers  # nginx's answer, not Django's
+        # An exported entry bundle, on disk only as .gz: sent as it is to a client that
+        # accepts gzip, unpacked for one that does not; the same headers either way.
+        gzipped = (tmp_path / "public/log/tile/entries/000.p/1.gz").read_bytes()
+        assert not (tmp_path / "public/log/tile/entries/000.p/1").exists()
+        for sent in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip"}):
+            response = get_raw(base + "/log/tile/entries/000.p/1", sent)
+            assert response.status == 200
+            if sent.get("Accept-Encoding") == "gzip":
+                assert response.getheader("Content-Encoding") == "gzip"
+                assert response.body == gzipped and gzip.decompress(response.body) == bundle
+            else:
+                assert response.getheader("Content-Encoding") is None
+                assert response.body == bundle
+            assert response.getheader("Content-Type") == "application/octet-stream"
+            assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+            assert response.getheader("Access-Control-Allow-Origin") == "*"
+            assert response.getheader("Vary") == "Accept-Encoding"
+            assert response.getheader("X-Frame-Options") is None
         # A tile not exported yet: the application answers it.
-        status, headers, _ = get(base + "/log/tile/entries/000.p/2")
-        assert status == 200
+        status, headers, body = get(base + "/log/tile/entries/000.p/2")
+        assert status == 200 and body == storage.entry_bundle(0, 2)
         assert headers["X-Frame-Options"] == "DENY"  # Django's
+        # Nor is a directory of the export nginx's to list or refuse.
+        status, headers, _ = get(base + "/log/tile/entries/")
+        assert status == 404 and headers["X-Frame-Options"] == "DENY"
+        # The auditor reads the whole log through nginx, disk and application mixed.
+        result = audit(base + "/log/")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("OK test.tuidang.example/log size=2 ")
         # The checkpoint is the application's, never older than the database.
         status, headers, body = get(base + "/log/checkpoint")
         assert body.split(b"\n")[1] == b"2"
@@ -152,6 +203,9 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path)
         assert status == 200 and body.split(b"\n")[1] == b"1"
         assert headers["Content-Type"] == "text/plain; charset=utf-8"
         assert get(base + "/log/tile/entries/000.p/1")[0] == 200
+        result = audit(base + "/log/")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("OK test.tuidang.example/log size=1 ")
     finally:
         if service.poll() is None:
             service.send_signal(signal.SIGINT)
