@@ -4,12 +4,15 @@ Run by hand: `.venv/bin/python bench/storage.py` (SQLite, temp files), or with
 DATABASE_URL=postgres://.../bench_storage (the bench creates and drops the databases
 bench_storage_1 and bench_storage_4 next to it). Two runs, one process each: N
 declarations of one person, and N/4 declarations of four persons (a family), both through
-submit_declaration and the sequencer, then `log_export`.
+submit_declaration and the sequencer, then `log_export --gzip-bundles`, the copy nginx
+serves in production (entry bundles only as `tile/entries/N.gz`; hash tiles, checkpoint
+and key uncompressed).
 
 Sizes are what the data added to an empty, migrated database: SQLite after VACUUM and
 ANALYZE, from the dbstat table (pages per table and index); PostgreSQL after VACUUM FULL
 ANALYZE, from pg_relation_size per heap, TOAST and index. The exported log is counted by
-file size (apparent) and by blocks on disk.
+file size (apparent) and by blocks on disk; the uncompressed size of the entry bundles (what
+a plain mirror, export_site, keeps) is printed too, outside the totals.
 """
 
 import argparse
@@ -71,13 +74,21 @@ def log_parts(directory: Path) -> dict[str, tuple[int, int]]:
     for path in directory.rglob("*"):
         if path.is_file():
             relative = path.relative_to(directory).parts
-            part = ("entry bundles" if relative[:2] == ("tile", "entries")
+            part = (f"entry bundles{', gzip' if path.suffix == '.gz' else ''}"
+                    if relative[:2] == ("tile", "entries")
                     else f"hash tiles, level {relative[1]}" if relative[0] == "tile"
                     else "checkpoint, key")
             stat = path.stat()
             parts[part][0] += stat.st_size
             parts[part][1] += stat.st_blocks * 512
     return {name: (a, b) for name, (a, b) in sorted(parts.items())}
+
+
+def unpacked_bundles(directory: Path) -> int:
+    """Bytes of the entry bundles uncompressed (a gzip file ends with its size mod 2**32)."""
+    return sum(int.from_bytes(path.read_bytes()[-4:], "little") if path.suffix == ".gz"
+               else path.stat().st_size
+               for path in (directory / "tile/entries").rglob("*") if path.is_file())
 
 
 def run(declarations: int, per_declaration: int) -> None:
@@ -97,7 +108,7 @@ def run(declarations: int, per_declaration: int) -> None:
             sequencer.drain()
     sequencer.drain()
     log_dir = workdir / "log-export"
-    call_command("log_export", str(log_dir), verbosity=0)
+    call_command("log_export", "--gzip-bundles", str(log_dir), verbosity=0)
     persons = declarations * per_declaration
     grown = {name: size - empty.get(name, 0) for name, size in sizes().items()}
     grown = {name: size for name, size in grown.items() if size > 0}
@@ -111,6 +122,9 @@ def run(declarations: int, per_declaration: int) -> None:
     for name, (apparent, disk) in parts.items():
         print(f"{'log: ' + name:<48} {apparent:>12,} {apparent / persons:>11.1f}"
               f"   on disk {disk / persons:.1f}")
+    plain = unpacked_bundles(log_dir)
+    print(f"{'  (entry bundles uncompressed, as a plain mirror)':<48} {plain:>12,}"
+          f" {plain / persons:>11.1f}")
     log_bytes = sum(a for a, _ in parts.values())
     log_disk = sum(d for _, d in parts.values())
     print(f"{'log, total':<48} {log_bytes:>12,} {log_bytes / persons:>11.1f}"
