@@ -49,3 +49,37 @@ def receipt_code(response) -> str:
     html = response.content.decode()
     start = html.index('id="receipt-code">') + len('id="receipt-code">')
     return html[start : html.index("<", start)].strip()
+
+
+# -- the stored persons (packed in their declarations' rows: registry/people.py) --------
+
+
+def packed(*persons: dict) -> bytes:
+    """Declaration.people for persons given as {"display_name": …, "party": True, …}."""
+    from tuidang.registry import people
+
+    return people.pack((p["display_name"], p.get("is_real_name", False), p.get("party", False),
+                        p.get("league", False), p.get("pioneers", False), p.get("region", ""),
+                        p.get("country", ""), p.get("sector", "")) for p in persons)
+
+
+def stored_persons() -> list:
+    """Every person of every stored declaration, in serial order."""
+    from tuidang.registry.models import Declaration
+
+    return [p for d in Declaration.objects.order_by("id") for p in d.persons]
+
+
+def declaration_naming(name: str):
+    """The one stored declaration that names a person `name`."""
+    from tuidang.registry.models import Declaration
+
+    [found] = [d for d in Declaration.objects.order_by("id")
+               if any(p.display_name == name for p in d.persons)]
+    return found
+
+
+def person_named(name: str):
+    """The one stored person called `name`."""
+    [found] = [p for p in stored_persons() if p.display_name == name]
+    return found

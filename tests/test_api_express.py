@@ -7,11 +7,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.wsgi import get_wsgi_application
 
+from tests.factories import stored_persons
 from tests.wsgi import call_raw, environ
 from tuidang.api import tokens
 from tuidang.api.express import ExpressApi
 from tuidang.protection.models import SurgeMode, SurgeSetting
-from tuidang.registry.models import Declaration, PendingEntry, Person
+from tuidang.registry.models import Declaration, PendingEntry
 from tuidang.transparency import sequencer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
@@ -72,7 +73,7 @@ def test_it_answers_and_stores_as_django_does(lane, token, alice):
         "statement_status", "hold_reason"))
     assert all(row == stored[0] for row in stored)
     assert stored[0]["helper"] == alice.pk and stored[0]["channel"] == "phone"
-    assert list(Person.objects.order_by("id").values_list("display_name", "region")) == [
+    assert [(p.display_name, p.region) for p in stored_persons()] == [
         (name, "sichuan") for name in ("王一", "李二", "王三", "李四")]
     assert PendingEntry.objects.count() == 4
     sequencer.drain()

@@ -6,13 +6,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import declaration_post, declare, person_fields, receipt_code
+from tests.factories import (
+    declaration_naming,
+    declaration_post,
+    declare,
+    person_fields,
+    receipt_code,
+)
 from tuidang.registry import actions, bulk, dates
 from tuidang.registry.models import (
     DailyCount,
     Declaration,
     PendingEntry,
-    Person,
     Revocation,
     Status,
     Total,
@@ -170,12 +175,12 @@ def test_days_are_counted_in_china_standard_time(client, monkeypatch):
 def test_a_receipt_is_issued_only_for_a_committed_declaration(client, monkeypatch):
     insert = bulk._insert
 
-    def fail_on_persons(table, *args, **kwargs):  # the declaration row is written first
-        if table == Person._meta.db_table:
+    def fail_on_entries(table, *args, **kwargs):  # the declaration row is written first
+        if table == PendingEntry._meta.db_table:
             raise RuntimeError("disk full")
         return insert(table, *args, **kwargs)
 
-    monkeypatch.setattr(bulk, "_insert", fail_on_persons)
+    monkeypatch.setattr(bulk, "_insert", fail_on_entries)
     client.raise_request_exception = False
     response = declare(client, "张三")
     assert response.status_code == 500
@@ -194,11 +199,11 @@ def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
     declare(client, "张三")
     declare(client, "李四")
     # An entry written around the actions, with a name no entry may carry.
-    pending = PendingEntry.objects.get(declaration__persons__display_name="张三")
+    pending = PendingEntry.objects.get(declaration=declaration_naming("张三"))
     pending.data = bytes(pending.data).replace("张三".encode(), "张\n三".encode())
     pending.save()
     sequencer.drain()
-    statuses = dict(Declaration.objects.values_list("persons__display_name", "status"))
+    statuses = {d.persons[0].display_name: d.status for d in Declaration.objects.all()}
     assert statuses == {"张三": "held", "李四": "accepted"}
     assert Declaration.objects.get(status="held").hold_reason == "entry"
     assert totals()["persons"] == 1

@@ -10,11 +10,11 @@ from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
 
-from tests.factories import declaration_post, person_fields, received_on
+from tests.factories import declaration_post, person_fields, received_on, stored_persons
 from tests.wsgi import Browser
 from tuidang.registry import dates
 from tuidang.registry.express import ExpressIntake
-from tuidang.registry.models import Declaration, PendingEntry, Person, Status
+from tuidang.registry.models import Declaration, PendingEntry, Status
 from tuidang.transparency import sequencer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
@@ -71,8 +71,8 @@ def test_it_answers_and_stores_as_django_does(lane, browser):
         "statement_status", "hold_reason", "received_on"))
     assert stored[0] == stored[1]
     assert stored[1]["status"] == Status.RECEIVED and stored[1]["person_count"] == 2
-    persons = list(Person.objects.order_by("id").values_list(
-        "display_name", "party", "league", "pioneers", "region", "sector"))
+    persons = [(p.display_name, p.party, p.league, p.pioneers, p.region, p.sector)
+               for p in stored_persons()]
     assert persons == [(name, True, True, False, "beijing", "teacher")
                        for name in ("王一", "李二", "王三", "李四")]
     assert PendingEntry.objects.count() == 2

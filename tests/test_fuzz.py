@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import declaration_post, person_fields
-from tuidang.registry.models import Declaration, Person
+from tuidang.registry.models import Declaration, PersonIdentity
 from tuidang.transparency import sequencer
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ optional = st.one_of(st.just(""), st.text(max_size=12), st.sampled_from(["beijin
 )
 def test_it_never_fails_and_never_half_saves(persons, title, text):
     client = Client()
-    before = (Declaration.objects.count(), Person.objects.count())
+    before = (Declaration.objects.count(), PersonIdentity.objects.count())
     data = declaration_post(
         *[person_fields(i, name, o, region=region, country=country)
           for i, (name, o, region, country) in enumerate(persons)],
@@ -33,12 +33,13 @@ def test_it_never_fails_and_never_half_saves(persons, title, text):
     )
     response = client.post("/en/declare/", data)
     assert response.status_code in (200, 400)
-    after = (Declaration.objects.count(), Person.objects.count())
+    after = (Declaration.objects.count(), PersonIdentity.objects.count())
     if response.status_code == 400:
         assert after == before
     else:
         declaration = Declaration.objects.latest("id")
-        assert after == (before[0] + 1, before[1] + declaration.person_count)
+        assert after == (before[0] + 1, before[1] + declaration.person_count - 1)
+        assert len(declaration.persons) == declaration.person_count
         sequencer.drain()
         declaration.refresh_from_db()
         assert declaration.hold_reason != "entry"  # every accepted form makes a valid entry
@@ -63,4 +64,4 @@ def test_oversized_fields_are_refused_cleanly(client, data):
     response = client.post("/en/declare/", data)
     assert response.status_code == 400
     assert not Declaration.objects.exists()
-    assert not Person.objects.exists()
+    assert not PersonIdentity.objects.exists()

@@ -9,10 +9,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from tests.conftest import login_verified
-from tests.factories import declaration_post, person_fields
+from tests.factories import (
+    declaration_naming,
+    declaration_post,
+    person_fields,
+    person_named,
+    stored_persons,
+)
 from tuidang.registry import sealing
 from tuidang.registry.actions import find_by_receipt
-from tuidang.registry.models import Declaration, Person, Status
+from tuidang.registry.models import Declaration, Status
 from tuidang.transparency import sequencer
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +71,11 @@ def test_it_stores_the_good_lines_and_reports_the_bad_ones_csv(tmp_path, alice):
         ("import", alice.pk, Status.RECEIVED)}
     second = declarations[1]
     assert second.statement_title == "我的声明" and second.statement_text == "退出中共。"
-    daughter = second.persons.get(position=1)
+    daughter = second.persons[1]
     assert (daughter.display_name, daughter.pioneers, daughter.party) == ("李四的女儿", True, False)
     assert (daughter.region, daughter.country) == ("overseas", "US")
-    assert second.persons.get(position=0).is_real_name
-    assert not Person.objects.filter(display_name__in=["王五", "赵六", "钱七"]).exists()
+    assert second.persons[0].is_real_name
+    assert not {"王五", "赵六", "钱七"} & {p.display_name for p in stored_persons()}
     sequencer.drain()
     assert set(Declaration.objects.values_list("status", flat=True)) == {Status.ACCEPTED}
     assert Declaration.objects.filter(log_index__isnull=False).count() == 3
@@ -108,10 +114,9 @@ def test_it_stores_the_good_lines_and_reports_the_bad_ones_jsonl(tmp_path, alice
     assert "line 6: unknown field persons[0].colour" in out
     assert "line 8: persons: Each person appears only once in a declaration." in out
     assert "line 9: persons: Add at least one person." in out
-    names = list(Person.objects.order_by("declaration_id", "position")
-                 .values_list("display_name", flat=True))
+    names = [p.display_name for p in stored_persons()]
     assert names == ["张三", "李四", "李四妻", "周九"]
-    declaration = Declaration.objects.get(persons__display_name="李四")
+    declaration = declaration_naming("李四")
     assert declaration.statement_text == "我退出。"
     key = sealing.load_private_key(settings.TEST_RECORDS_PRIVATE_KEY_FILE.read_text())
     private, commitment = sealing.open_record(bytes(declaration.sealed_private), key)
@@ -120,7 +125,7 @@ def test_it_stores_the_good_lines_and_reports_the_bad_ones_jsonl(tmp_path, alice
                        "notes": "met at the park", "persons": [
                            {"real_name": "李小四", "birth_year": 1970},
                            {"real_name": "", "birth_year": None}]}
-    assert Person.objects.get(display_name="李四妻").sector == "teacher"
+    assert person_named("李四妻").sector == "teacher"
 
 
 def test_it_reads_utf8_with_a_bom_and_gb18030(tmp_path, alice):
@@ -132,14 +137,14 @@ def test_it_reads_utf8_with_a_bom_and_gb18030(tmp_path, alice):
                     encoding="gb18030"))
     assert "gb.csv: csv, GB18030" in out
     assert out.splitlines()[-1] == "imported 2, rejected 0, skipped 0 already imported"
-    wang = Person.objects.get(display_name="王五")
+    wang = person_named("王五")
     assert (wang.party, wang.league, wang.region) == (True, True, "guangdong")
     jsonl = json.dumps({"persons": [{"display_name": "錢七", "organizations": ["party"]}]},
                        ensure_ascii=False) + "\n"
     out = run(write(tmp_path, "gb.jsonl", jsonl, encoding="gb18030"))
     assert "gb.jsonl: jsonl, GB18030" in out
-    assert Person.objects.filter(display_name="錢七").exists()
-    assert Person.objects.count() == 5
+    assert person_named("錢七")
+    assert len(stored_persons()) == 5
 
 
 def test_it_refuses_a_file_that_is_neither_utf8_nor_gb18030(tmp_path, alice):
@@ -166,7 +171,7 @@ def test_it_stores_nothing_in_a_dry_run(tmp_path, alice):
     assert out.splitlines()[-1] == (
         "dry run, nothing stored: would import 3, rejected 5, skipped 0 already imported")
     assert "line 5: organizations:" in out
-    assert not Declaration.objects.exists() and not Person.objects.exists()
+    assert not Declaration.objects.exists()
     assert not receipts.exists()
 
 
@@ -206,7 +211,7 @@ def test_it_keeps_identical_lines_apart_and_a_ref_identifies_a_declaration(tmp_p
                   HEADER + "Q1,林一,party,,,,,,\n,林二,party,,,,,,\nQ1,林三,party,,,,,,\n")
     out = run(split)
     assert "line 4 (ref Q1): ref: This ref is already used on line 2" in out
-    assert not Person.objects.filter(display_name="林三").exists()
+    assert "林三" not in {p.display_name for p in stored_persons()}
 
 
 def test_it_writes_receipt_codes_only_to_the_receipts_file(tmp_path, alice):
@@ -221,7 +226,7 @@ def test_it_writes_receipt_codes_only_to_the_receipts_file(tmp_path, alice):
         assert declaration is not None and declaration.channel == "import"
         assert code not in out
     assert oct(receipts.stat().st_mode & 0o777) == "0o600"
-    assert Declaration.objects.get(persons__display_name="周九") == find_by_receipt(rows[3][2])
+    assert declaration_naming("周九") == find_by_receipt(rows[3][2])
     reported = list(csv.DictReader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["line"], r["field"]) for r in reported] == [
         ("5", "organizations"), ("6", "display_name"), ("8", "country"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from tests.factories import stored_persons
 from tuidang.registry import identity
 from tuidang.registry.actions import (
     DeclarationData,
@@ -16,7 +17,7 @@ from tuidang.registry.actions import (
     submit_declaration,
     submit_declarations_bulk,
 )
-from tuidang.registry.models import Declaration, Person, Status
+from tuidang.registry.models import Declaration, Status
 from tuidang.tlog.entry import EntryError, parse_entry
 from tuidang.transparency import sequencer, storage
 
@@ -53,10 +54,13 @@ def test_it_stores_each_declaration_as_submit_declaration_does(alice):
     assert (second.person_count, second.party_count, second.league_count,
             second.pioneers_count) == (2, 1, 1, 1)
     assert (second.statement_text, second.statement_status) == ("我退出。", "pending")
-    daughter = second.persons.get(position=1)
+    daughter = second.persons[1]
     assert (daughter.display_name, daughter.pioneers, daughter.party, daughter.country,
             daughter.sector) == ("李四的女儿", True, False, "CA", "student")
-    assert daughter.identity_digest == identity.person_digest("李四的女儿", ["pioneers"])
+    assert second.other_identities.get(position=1).digest == identity.person_digest(
+        "李四的女儿", ["pioneers"])
+    assert second.identity_digest == identity.person_digest(second.persons[0].display_name,
+                                                            second.persons[0].organizations())
     assert sequencer.drain() == 3
     assert Declaration.objects.filter(status=Status.ACCEPTED).count() == 3
 
@@ -78,7 +82,7 @@ def test_it_commits_or_rolls_back_with_the_callers_transaction():
         submit_declarations_bulk([one("张三"), one("李四")], channel="self")
         assert Declaration.objects.count() == 2
         raise RuntimeError
-    assert not Declaration.objects.exists() and not Person.objects.exists()
+    assert not Declaration.objects.exists()
     with transaction.atomic():
         submit_declaration([PersonData("王五", ("party",))])
         submit_declarations_bulk([one("赵六")], channel="self")
@@ -94,13 +98,12 @@ def test_it_stores_nothing_when_one_declaration_fails():
         submit_declarations_bulk([one("李四"), one("bad\nname")], channel="self")
     with pytest.raises(ValueError, match="at least one person"):
         submit_declarations_bulk([one("李四"), DeclarationData([])], channel="self")
-    assert list(Person.objects.values_list("display_name", flat=True)) == ["张三"]
+    assert [p.display_name for p in stored_persons()] == ["张三"]
 
 
 def test_it_never_reuses_a_serial(alice):
     first = submit_declarations_bulk([one("张三"), one("李四")], channel="self")
     last = first[-1].declaration.pk
-    Person.objects.filter(declaration_id=last).delete()
     Declaration.objects.filter(pk=last).delete()
     again = submit_declarations_bulk([one("王五")], channel="self")
     assert again[0].declaration.pk > last

@@ -104,7 +104,7 @@ def test_it_imports_json_lines_in_gb18030(client, alice):
     line = '{"persons": [{"display_name": "錢七", "organizations": ["party"]}]}\n'
     response = client.post(URL, upload("people.jsonl", line.encode("gb18030"), consent="on"))
     assert response["Content-Disposition"].startswith("attachment;")
-    assert Declaration.objects.get().persons.get().display_name == "錢七"
+    assert Declaration.objects.get().persons[0].display_name == "錢七"
 
 
 def test_it_asks_for_consent_before_a_real_import(client, alice):

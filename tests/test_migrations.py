@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tuidang.registry import actions, identity, receipts
-from tuidang.registry.models import DaySerials, Declaration, Person
+from tuidang.registry.models import DaySerials, Declaration, PersonIdentity
 from tuidang.tlog.bundle import decode_bundle
 from tuidang.transparency import storage
 from tuidang.transparency.models import EntryBundle
@@ -67,7 +67,9 @@ def test_compacting_keeps_old_receipts_duplicates_imports_and_entries(old_apps):
     for serial, code in zip(serials, codes, strict=True):
         assert actions.find_by_receipt(code.lower()).pk == serial
     assert actions.find_by_receipt("QRST-UVWX-YZ23-4567-89AC") is None
-    assert Person.objects.get(display_name="张0").identity_digest == digest("张0", ["party"])
+    first = Declaration.objects.get(pk=serials[0])
+    assert first.persons[0].display_name == "张0"
+    assert first.identity_digest == digest("张0", ["party"])
     first = Declaration.objects.get(pk=serials[0])
     assert bytes(first.import_key) == bytes.fromhex(
         receipts.hasher(settings.RECEIPT_KEY, "import")("line 0"))[:16]
@@ -110,3 +112,45 @@ def test_level_0_tiles_leave_the_table_and_come_back_if_migrated_back(old_apps):
                   .values_list("index", "data"))
     assert {index: bytes(data) for index, data in stored.items()} == {
         0: hashes[:8192], 1: hashes[8192:]}
+
+
+def test_persons_are_packed_into_their_declarations_and_unpacked_if_migrated_back(old_apps):
+    apps = _migrate([("registry", "0005_compact_declarations")])
+    Declaration_ = apps.get_model("registry", "Declaration")
+    Person_ = apps.get_model("registry", "Person")
+
+    def declaration(**counts):
+        return Declaration_.objects.create(
+            status="accepted", channel="self", received_on=DAY, receipt_hash=b"r",
+            statement_salt=b"", private_commitment=b"", **counts)
+
+    alone = declaration(person_count=1, party_count=1, league_count=0, pioneers_count=0)
+    family = declaration(person_count=3, party_count=1, league_count=1, pioneers_count=1)
+    Person_.objects.create(declaration=alone, position=0, display_name="王一", party=True,
+                           is_real_name=True, region="overseas", country="DE",
+                           identity_digest=11)
+    for position, (name, org) in enumerate((("李二", "party"), ("李三", "league"),
+                                            ("李四", "pioneers"))):
+        Person_.objects.create(declaration=family, position=position, display_name=name,
+                               sector="student" if position == 2 else "",
+                               identity_digest=20 + position, **{org: True})
+
+    _migrate(_latest())
+    [one] = Declaration.objects.get(pk=alone.pk).persons
+    assert (one.display_name, one.is_real_name, one.party, one.league, one.region,
+            one.country, one.sector) == ("王一", True, True, False, "overseas", "DE", "")
+    stored = Declaration.objects.get(pk=family.pk)
+    assert [(p.position, p.display_name, p.organizations(), p.sector)
+            for p in stored.persons] == [(0, "李二", ["party"], ""), (1, "李三", ["league"], ""),
+                                         (2, "李四", ["pioneers"], "student")]
+    assert Declaration.objects.get(pk=alone.pk).identity_digest == 11
+    assert stored.identity_digest == 20
+    assert sorted(PersonIdentity.objects.values_list("declaration_id", "position", "digest")) == [
+        (family.pk, 1, 21), (family.pk, 2, 22)]
+
+    apps = _migrate([("registry", "0005_compact_declarations")])
+    back = apps.get_model("registry", "Person").objects.order_by("declaration_id", "position")
+    assert [(p.declaration_id, p.position, p.display_name, p.identity_digest, p.sector)
+            for p in back] == [
+        (alone.pk, 0, "王一", 11, ""), (family.pk, 0, "李二", 20, ""),
+        (family.pk, 1, "李三", 21, ""), (family.pk, 2, "李四", 22, "student")]

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.factories import declare, received_on
+from tests.factories import declare, packed, received_on
 from tuidang.moderation import actions as moderation
 from tuidang.registry import dates
 from tuidang.registry.models import Declaration
@@ -84,6 +84,7 @@ def test_it_has_a_page_per_day(client):
         channel="self", received_on=today - datetime.timedelta(days=3), receipt_hash=b"x",
         person_count=1, party_count=1, league_count=0, pioneers_count=0,
         is_published=True, status="accepted", statement_salt=b"", private_commitment=b"",
+        people=packed({"display_name": "旧人", "party": True}), identity_digest=1,
     )
     html = client.get(f"/en/statements/{today.isoformat()}/").content.decode()
     assert "张三" in html
@@ -104,7 +105,7 @@ def test_a_day_pages_by_keyset_within_its_own_serials(client):
     with received_on(today + datetime.timedelta(days=1)):
         declare(client, "明日")  # a later serial, another day
         sequencer.drain()
-    ids = dict(Declaration.objects.values_list("persons__display_name", "id"))
+    ids = {d.persons[0].display_name: d.pk for d in Declaration.objects.all()}
     day = f"/en/statements/{today.isoformat()}/"
 
     def shown(query: str) -> set[str]:

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from tests.factories import packed
 from tuidang.registry import dates, days
-from tuidang.registry.models import Declaration, Person
+from tuidang.registry.models import Declaration
 from tuidang.registry.statements import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +30,10 @@ def published():
             receipt_hash=b"r", person_count=1, party_count=1, league_count=0,
             pioneers_count=0, status="accepted", is_published=True, log_index=i,
             statement_salt=b"", private_commitment=b"",
+            people=packed({"display_name": f"人{i}", "party": True}), identity_digest=i,
         ) for i in range(TOTAL)
     ])
     serials = list(Declaration.objects.order_by("id").values_list("id", flat=True))
-    Person.objects.bulk_create([
-        Person(declaration_id=serial, position=0, display_name=f"人{i}", party=True)
-        for i, serial in enumerate(serials)
-    ])
     assert len(rows) == TOTAL
     spans: dict = {}
     for declaration in Declaration.objects.order_by("id"):  # as the sequencer records them
@@ -129,12 +127,11 @@ def test_a_card_escapes_everything_and_shows_each_person(client):
         party_count=1, league_count=1, pioneers_count=1, status="accepted", is_published=True,
         log_index=0, statement_salt=b"", private_commitment=b"", statement_status="approved",
         statement_title="<i>标题</i>", statement_text="第一行\n第二行 <b>&</b>",
+        people=packed({"display_name": "<b>张三</b>", "is_real_name": True, "party": True,
+                       "league": True, "region": "overseas", "country": "FR",
+                       "sector": "teacher"}, {"display_name": "李四", "pioneers": True}),
+        identity_digest=1,
     )
-    Person.objects.create(declaration=declaration, position=0, display_name="<b>张三</b>",
-                          is_real_name=True, party=True, league=True, region="overseas",
-                          country="FR", sector="teacher")
-    Person.objects.create(declaration=declaration, position=1, display_name="李四",
-                          pioneers=True)
     days.record({dates.today(): [declaration.pk, declaration.pk]})
     html = client.get("/en/statements/").content.decode()
     assert "<b>" not in html and "<i>" not in html

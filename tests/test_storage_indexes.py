@@ -5,14 +5,16 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
-# Every index on the two tables that grow with the count, by name. Adding one means
-# adding it here, with the bytes per person it costs measured by bench/storage.py.
+# Every index on the tables that grow with the count, by name. Adding one means adding
+# it here, with the bytes per person it costs measured by bench/storage.py.
 DECLARATION_INDEXES = {
     "declaration_held", "declaration_statement", "declaration_helper_id",  # partial: few rows
     "declaration_published",  # partial too, but nearly every row: the statements pages
     "declaration_import_key",  # partial: imported rows only
+    "declaration_identity",  # the first person's identity digest: screening
 }
-PERSON_INDEXES = {"person_position", "person_identity"}
+# Persons after the first of a declaration: their identity digests.
+PERSON_IDENTITY_INDEXES = {"personidentity_digest"}
 
 
 def _indexes(table: str) -> dict[str, dict]:
@@ -23,13 +25,18 @@ def _indexes(table: str) -> dict[str, dict]:
 
 
 def test_the_growing_tables_have_only_the_indexes_they_need():
-    declaration, person = _indexes("registry_declaration"), _indexes("registry_person")
-    # SQLite names the unique constraint's index itself (sqlite_autoindex_…).
-    assert {n for n in declaration} == DECLARATION_INDEXES
-    assert {n if not n.startswith("sqlite_autoindex") else "person_position"
-            for n in person} == PERSON_INDEXES
-    assert person.get("person_identity", {}).get("columns") == ["identity_digest",
-                                                                "declaration_id"]
+    declaration = _indexes("registry_declaration")
+    identities = _indexes("registry_personidentity")
+    assert set(declaration) == DECLARATION_INDEXES
+    assert declaration["declaration_identity"]["columns"] == ["identity_digest"]
+    # SQLite names the composite primary key's index itself (sqlite_autoindex_…).
+    assert {n for n in identities if not n.startswith("sqlite_autoindex")} \
+        == PERSON_IDENTITY_INDEXES
+    assert identities["personidentity_digest"]["columns"] == ["digest"]
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "registry_personidentity")
+    [key] = [info["columns"] for info in found.values() if info["primary_key"]]
+    assert sorted(key) == ["declaration_id", "position"]  # introspection: in table order
 
 
 @pytest.mark.postgres
@@ -38,7 +45,7 @@ def test_hash_columns_have_no_pattern_matching_twin_on_postgresql():
         pytest.skip("PostgreSQL only: SQLite never had them")
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename IN (%s, %s)",
-                       ["registry_declaration", "registry_person"])
+                       ["registry_declaration", "registry_personidentity"])
         names = [row[0] for row in cursor.fetchall()]
     assert not [n for n in names if n.endswith("_like")], names
 

@@ -333,7 +333,7 @@ def _out(declaration: Declaration) -> dict:
         "channel": declaration.channel,
         "status": declaration.public_status,
         "persons": [{"display_name": p.display_name, "organizations": p.organizations()}
-                    for p in declaration.persons.all()],
+                    for p in declaration.persons],
         "log_index": declaration.log_index,
     }
 
@@ -344,7 +344,7 @@ def list_declarations(request: HttpRequest, params: Query[PageQuery]):
     mine = Declaration.objects.filter(helper=request.auth)
     if params.before is not None:
         mine = mine.filter(id__lt=params.before)
-    rows = list(mine.order_by("-id").prefetch_related("persons")[: params.limit + 1])
+    rows = list(mine.order_by("-id")[: params.limit + 1])
     page = rows[: params.limit]
     return Status(200, {
         "declarations": [_out(d) for d in page],
@@ -357,7 +357,7 @@ def list_declarations(request: HttpRequest, params: Query[PageQuery]):
 def get_declaration(request: HttpRequest, serial: int = Path(..., ge=1, le=MAX_SERIAL)):
     declaration = (
         Declaration.objects.filter(helper=request.auth, pk=serial)
-        .prefetch_related("persons").first()
+        .first()
     )
     if declaration is None:
         raise Http404  # also for others' serials: existence is not revealed

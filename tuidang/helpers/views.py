@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     before = request.GET.get("before", "")
     page = mine.filter(id__lt=int(before)) if before.isdigit() else mine
-    rows = list(page.order_by("-id").prefetch_related("persons")[: PAGE_SIZE + 1])
+    rows = list(page.order_by("-id")[: PAGE_SIZE + 1])
     context = {
         "summary": summary,
         "declarations": rows[:PAGE_SIZE],

@@ -38,7 +38,7 @@ def _apply(declaration: Declaration, action: str) -> None:
             data = held.values_list("data", flat=True).first()
             if data is None:  # held before entries were kept: encoded from its rows
                 data = encode_entry(declaration_entry(
-                    declaration, list(declaration.persons.order_by("position"))))
+                    declaration, declaration.persons))
             PendingEntry.objects.create(declaration=declaration, data=data)
         held.delete()
     elif action in (Action.APPROVE_STATEMENT, Action.REJECT_STATEMENT):

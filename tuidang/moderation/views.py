@@ -19,7 +19,7 @@ QUEUE_SIZE = 100
 
 def _queue(request: HttpRequest, queryset, template: str) -> HttpResponse:
     access_moderator(request.user)
-    rows = list(queryset.order_by("id").prefetch_related("persons")[:QUEUE_SIZE])
+    rows = list(queryset.order_by("id")[:QUEUE_SIZE])
     return render(request, template, {"declarations": rows, "total": queryset.count()})
 
 
@@ -64,7 +64,7 @@ def _declaration_page(
 ) -> HttpResponse:
     context = {
         "declaration": found,
-        "persons": list(found.persons.all()),
+        "persons": list(found.persons),
         "decisions": list(found.decisions.select_related("moderator")),
         "form": form,
     }

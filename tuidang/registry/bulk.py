@@ -26,8 +26,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connection
 
-from tuidang.registry import dates, identity, sealing
-from tuidang.registry.models import Declaration, PendingEntry, Person, StatementStatus, Status
+from tuidang.registry import dates, identity, people, sealing
+from tuidang.registry.models import (
+    Declaration,
+    PendingEntry,
+    PersonIdentity,
+    StatementStatus,
+    Status,
+)
 from tuidang.registry.receipts import make_code, new_secrets, verifier
 from tuidang.tlog.declaration import complete_declaration, declaration_body
 from tuidang.tlog.entry import person_line, statement_commitment
@@ -39,20 +45,17 @@ if TYPE_CHECKING:  # actions imports this module
 # Rows are built positionally in the models' own field order (Model.from_db needs it).
 DECLARATION_COLUMNS = (
     "id", "status", "channel", "received_on", "helper_id", "receipt_hash", "hold_reason",
-    "person_count", "party_count", "league_count", "pioneers_count", "statement_title",
-    "statement_text", "statement_status", "statement_salt", "sealed_private",
-    "private_commitment", "log_index", "is_published", "import_key",
+    "person_count", "party_count", "league_count", "pioneers_count", "people",
+    "identity_digest", "statement_title", "statement_text", "statement_status",
+    "statement_salt", "sealed_private", "private_commitment", "log_index", "is_published",
+    "import_key",
 )
-PERSON_COLUMNS = (
-    "id", "declaration_id", "position", "display_name", "is_real_name", "party", "league",
-    "pioneers", "region", "country", "sector", "identity_digest",
-)
-for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (Person, PERSON_COLUMNS)):
+IDENTITY_COLUMNS = ("declaration_id", "position", "digest")
+for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (PersonIdentity, IDENTITY_COLUMNS)):
     if tuple(f.attname for f in _model._meta.concrete_fields) != _columns:
         raise ImproperlyConfigured(f"registry/bulk.py: update the columns of {_model.__name__}: "
                                    f"{[f.attname for f in _model._meta.concrete_fields]}")
-_ID, _RECEIPT, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 5, 15, 16, 19
-_PERSON_DECLARATION = 1
+_ID, _RECEIPT, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 5, 17, 18, 21
 
 
 @dataclass(frozen=True)
@@ -72,15 +75,16 @@ class Intake:
 
 @dataclass(slots=True)
 class Prepared:
-    """One declaration's rows, waiting for a serial (row[0], and each person's
-    declaration_id). `private` is the payload to seal with the serial, or None; `secret`
+    """One declaration's rows, waiting for a serial (row[0], and the declaration_id of
+    each of `identities`, the PersonIdentity rows of its persons after the first).
+    `private` is the payload to seal with the serial, or None; `secret`
     the secret part of the receipt code and `entry` the log entry's body, which `store`
     completes with the serial (and `filler`, the random `private` line of an entry with
     nothing private: sealing.empty_commitment)."""
 
     secret: str
     row: list
-    persons: list[list]
+    identities: list[list]
     private: dict | None
     entry: bytes
     filler: bytes
@@ -116,19 +120,19 @@ def prepare(items: list[DeclarationData], intake: Intake,
         normalized = names[index] if names is not None else [
             identity.normalize_name(p.display_name) for p in persons]
         party = league = pioneers = 0
-        person_rows = []
-        for position, (p, name) in enumerate(zip(persons, normalized, strict=True)):
+        packed, digests = [], []
+        for p, name in zip(persons, normalized, strict=True):
             orgs = p.organizations
             in_party, in_league, in_pioneers = ("party" in orgs, "league" in orgs,
                                                 "pioneers" in orgs)
             party += in_party
             league += in_league
             pioneers += in_pioneers
-            person_rows.append([
-                None, None, position, p.display_name, p.is_real_name, in_party, in_league,
-                in_pioneers, p.region, p.country, p.sector,
-                person(f"{name}|{identity.organizations_key(orgs)}"),
-            ])
+            packed.append((p.display_name, p.is_real_name, in_party, in_league, in_pioneers,
+                           p.region, p.country, p.sector))
+            digests.append(person(f"{name}|{identity.organizations_key(orgs)}"))
+        identities = [[None, position, digest]
+                      for position, digest in enumerate(digests) if position]
         private_persons = [(p.private_real_name, p.birth_year) for p in persons]
         if sealing.is_empty(item.contact, item.notes, private_persons):
             # The entry's `private` line is random (the filler drawn above; sealing.py).
@@ -142,10 +146,11 @@ def prepare(items: list[DeclarationData], intake: Intake,
         prepared.append(Prepared(secrets[index], [
             None, Status.RECEIVED, intake.channel, intake.received_on, intake.helper_id,
             None, item.intake_hold, len(persons), party, league,
-            pioneers, item.statement_title, item.statement_text,
+            pioneers, people.pack(packed), digests[0], item.statement_title,
+            item.statement_text,
             StatementStatus.PENDING if item.statement_text else StatementStatus.NONE,
             salt, None, commitment_value, None, False, item.import_key,
-        ], person_rows, private, entry, fillers[32 * index : 32 * index + 32]))
+        ], identities, private, entry, fillers[32 * index : 32 * index + 32]))
     return prepared
 
 
@@ -158,22 +163,23 @@ def store(prepared: list[Prepared]) -> list[int]:
         return []
     ids = _new_ids(len(prepared))
     receipt = verifier(settings.RECEIPT_KEY)
-    declarations, persons, entries = [], [], []
+    declarations, identities, entries = [], [], []
     for serial, item in zip(ids, prepared, strict=True):
         item.row[_ID] = serial
         item.row[_RECEIPT] = receipt(serial, item.secret)
         item.code = make_code(serial, item.secret)
-        for row in item.persons:
-            row[_PERSON_DECLARATION] = serial
+        for row in item.identities:
+            row[0] = serial
         if item.private is not None:
             item.row[_SEALED], item.row[_COMMITMENT] = sealing.seal(
                 {"serial": serial, **item.private})
         declarations.append(item.row)
-        persons.extend(item.persons)
+        identities.extend(item.identities)
         entries.append((serial, complete_declaration(
             serial, item.entry, bytes(item.row[_COMMITMENT]) or item.filler)))
     _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, declarations, 0)
-    _insert(Person._meta.db_table, PERSON_COLUMNS[1:], persons, 1)
+    if identities:
+        _insert(PersonIdentity._meta.db_table, IDENTITY_COLUMNS, identities, 0)
     _insert(PendingEntry._meta.db_table, ("declaration_id", "data"), entries, 0)
     return ids
 

@@ -7,9 +7,11 @@ Standard Time) on which it was received.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.registry.choices import Channel, Region, Sector
+from tuidang.registry.choices import Channel
+from tuidang.registry.people import Person, unpack
 
 
 class Status(models.TextChoices):
@@ -52,6 +54,14 @@ class Declaration(models.Model):
     party_count = models.PositiveSmallIntegerField()
     league_count = models.PositiveSmallIntegerField()
     pioneers_count = models.PositiveSmallIntegerField()
+    # The persons, packed (registry/people.py: the `persons` property unpacks them), and
+    # a keyed hash of the first one's normalized name with the organizations, to hold
+    # exact duplicates (registry/identity.py): 8 bytes as an integer (the smallest index
+    # entry on PostgreSQL), so that two different persons share one with a chance of
+    # about 1 in 100 over 500 million persons, and the cost of it is one declaration held
+    # for a moderator to look at. The other persons' digests are in PersonIdentity.
+    people = models.BinaryField()
+    identity_digest = models.BigIntegerField()
 
     statement_title = models.CharField(max_length=200, blank=True)
     statement_text = models.TextField(blank=True)
@@ -87,6 +97,9 @@ class Declaration(models.Model):
                          name="declaration_published"),
             models.Index(fields=["helper", "id"], condition=Q(helper__isnull=False),
                          name="declaration_helper_id"),
+            # Screening's look-up for "an earlier declaration named this person"
+            # (registry/screening.py); the digest alone, the row is read only on a match.
+            models.Index(fields=["identity_digest"], name="declaration_identity"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["import_key"], condition=Q(import_key__isnull=False),
@@ -103,45 +116,29 @@ class Declaration(models.Model):
             return "published"
         return self.status
 
+    @cached_property
+    def persons(self) -> tuple[Person, ...]:
+        return unpack(self.people)
+
     @property
     def shows_statement(self) -> bool:
         return self.statement_status == StatementStatus.APPROVED
 
 
-class Person(models.Model):
-    declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="persons",
-        db_index=False,  # person_position (declaration, position) serves the look-ups
-    )
+class PersonIdentity(models.Model):
+    """The identity digest of each person after the first of a declaration (the first
+    one's is on the declaration row, Declaration.identity_digest): families are a tenth
+    of the declarations, so a row here is the exception."""
+
+    pk = models.CompositePrimaryKey("declaration_id", "position")
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE,
+                                    related_name="other_identities",
+                                    db_index=False)  # the primary key starts with it
     position = models.PositiveSmallIntegerField()
-    display_name = models.CharField(max_length=40)
-    is_real_name = models.BooleanField(default=False)
-    party = models.BooleanField(default=False)
-    league = models.BooleanField(default=False)
-    pioneers = models.BooleanField(default=False)
-    region = models.CharField(max_length=20, choices=Region.choices, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    sector = models.CharField(max_length=12, choices=Sector.choices, blank=True)
-    # Keyed hash of the normalized name with the organizations, to hold exact duplicates
-    # (registry/identity.py): 8 bytes as an integer (the smallest index entry on
-    # PostgreSQL), so that two different persons share one with a chance of about 1 in
-    # 100 over 500 million persons, and the cost of it is one declaration held for a
-    # moderator to look at.
-    identity_digest = models.BigIntegerField(default=0)
+    digest = models.BigIntegerField()
 
     class Meta:
-        ordering = ["declaration_id", "position"]
-        # With the serial, so that screening's look-up for "an earlier declaration named
-        # this person" (registry/screening.py) is answered by the index alone, without
-        # reading the person's own row: a third of the sequencer's time on PostgreSQL.
-        indexes = [models.Index(fields=["identity_digest", "declaration"],
-                                name="person_identity")]
-        constraints = [
-            models.UniqueConstraint(fields=["declaration", "position"], name="person_position"),
-        ]
-
-    def organizations(self) -> list[str]:
-        return [org for org in ("party", "league", "pioneers") if getattr(self, org)]
+        indexes = [models.Index(fields=["digest"], name="personidentity_digest")]
 
 
 class Revocation(models.Model):

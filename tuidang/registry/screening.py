@@ -8,9 +8,9 @@ asks the database which persons an earlier declaration already named).
 import re
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 
-from tuidang.registry.models import Person, Status
+from tuidang.registry.models import Declaration, PersonIdentity, Status
 
 HOLD_DUPLICATE = "duplicate"
 HOLD_STATEMENT = "statement"
@@ -25,16 +25,18 @@ def statement_needs_review(text: str) -> bool:
     )
 
 
-def named_earlier() -> Exists:
-    """For a person row: does an earlier declaration, not rejected or revoked, name a
-    person with the same normalized name and organizations? (One look-up in the
-    identity index per person, done by the database.)"""
-    return Exists(
-        Person.objects.filter(
-            identity_digest=OuterRef("identity_digest"),
-            declaration_id__lt=OuterRef("declaration_id"),
-        ).exclude(declaration__status__in=[Status.REJECTED, Status.REVOKED])
-    )
+def named_earlier(digest: str, serial: str) -> ExpressionWrapper:
+    """For a row with an identity digest and a serial (the names of those columns): does
+    an earlier declaration, not rejected or revoked, name a person with the same
+    normalized name and organizations, as its first person (Declaration.identity_digest)
+    or another (PersonIdentity)? Two look-ups in the identity indexes, by the database."""
+    dropped = [Status.REJECTED, Status.REVOKED]
+    first = Declaration.objects.filter(
+        identity_digest=OuterRef(digest), id__lt=OuterRef(serial)).exclude(status__in=dropped)
+    other = PersonIdentity.objects.filter(
+        digest=OuterRef(digest), declaration_id__lt=OuterRef(serial),
+    ).exclude(declaration__status__in=dropped)
+    return ExpressionWrapper(Exists(first) | Exists(other), output_field=BooleanField())
 
 
 def hold_reason(intake_hold: str, duplicate: bool, statement_text: str) -> str:

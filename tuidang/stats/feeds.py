@@ -64,13 +64,13 @@ class StatementsFeed(_Feed):
 
     def items(self):
         return list(
-            opendata.published().order_by("-id").prefetch_related("persons")[:FEED_SIZE]
+            opendata.published().order_by("-id")[:FEED_SIZE]
         )
 
     def item_title(self, item) -> str:
         if item.statement_status == StatementStatus.APPROVED and item.statement_title:
             return item.statement_title
-        persons = list(item.persons.all())
+        persons = list(item.persons)
         first = persons[0].display_name if persons else ""
         if len(persons) > 1:
             return ngettext(
@@ -81,7 +81,7 @@ class StatementsFeed(_Feed):
         return _("%(name)s quit") % {"name": first}
 
     def item_description(self, item) -> str:
-        names = ", ".join(p.display_name for p in item.persons.all())
+        names = ", ".join(p.display_name for p in item.persons)
         parts = [f"<p>№ {item.pk} · {item.received_on.isoformat()} · {escape(names)}</p>"]
         if item.statement_status == StatementStatus.APPROVED:
             parts.append(linebreaks(item.statement_text, autoescape=True))

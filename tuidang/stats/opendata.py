@@ -158,7 +158,7 @@ def statement_record(declaration: Declaration) -> dict:
             "salt": base64.b64encode(bytes(declaration.statement_salt)).decode(),
         }
     persons = []
-    for person in declaration.persons.all():
+    for person in declaration.persons:
         entry = person_entry(person)
         persons.append({
             "name": entry.name,

@@ -137,7 +137,7 @@ def statements_json(request: HttpRequest) -> HttpResponse:
         if not before.isascii() or not before.isdigit() or len(before) > 18:
             raise Http404("before= takes a serial number")
         queryset = queryset.filter(id__lt=int(before))
-    rows = list(queryset.order_by("-id").prefetch_related("persons")[: STATEMENTS_PAGE + 1])
+    rows = list(queryset.order_by("-id")[: STATEMENTS_PAGE + 1])
     more = len(rows) > STATEMENTS_PAGE
     rows = rows[:STATEMENTS_PAGE]
     next_url = f"{reverse('data_statements')}?before={rows[-1].pk}" if more else None
@@ -158,7 +158,7 @@ def statements_dump(request: HttpRequest, day: str) -> HttpResponse:
     if day >= dates.today():
         raise Http404("only past days have a dump")
     declarations = (
-        days.on_day(opendata.published(), day).order_by("id").prefetch_related("persons")
+        days.on_day(opendata.published(), day).order_by("id")
     )
     # Streamed a thousand rows at a time: a day of a news surge holds tens of thousands
     # of statements, and a web process must not hold them all in memory at once.

@@ -7,7 +7,8 @@ checks that the two agree (tests/test_sequencer_batch.py) and for open data's pe
 `revocation_entry` is how a revocation is encoded.
 """
 
-from tuidang.registry.models import Declaration, Person, Revocation
+from tuidang.registry.models import Declaration, Revocation
+from tuidang.registry.people import Person
 from tuidang.registry.sealing import empty_commitment
 from tuidang.tlog.entry import (
     DeclarationEntry,
@@ -41,7 +42,8 @@ def person_entry(person: Person) -> PersonEntry:
     )
 
 
-def declaration_entry(declaration: Declaration, persons: list[Person]) -> DeclarationEntry:
+def declaration_entry(declaration: Declaration,
+                      persons: tuple[Person, ...] | list[Person]) -> DeclarationEntry:
     """The entry the rows describe; its `private` line is the stored commitment, or a
     random one when nothing is private (the logged entry's differs: it is random too)."""
     text = declaration.statement_text

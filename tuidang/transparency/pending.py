@@ -19,7 +19,13 @@ from django.db import connection
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
-from tuidang.registry.models import Declaration, PendingEntry, Person, Revocation, Status
+from tuidang.registry.models import (
+    Declaration,
+    PendingEntry,
+    PersonIdentity,
+    Revocation,
+    Status,
+)
 from tuidang.registry.screening import hold_reason, named_earlier
 from tuidang.tlog.declaration import summarize_declaration
 from tuidang.tlog.entry import EntryError, encode_entry, parse_entry
@@ -100,20 +106,26 @@ def _rows(serials: list[int]) -> dict[int, tuple]:
     return found
 
 
-def _duplicates(received: list[int]) -> Future:
+def _duplicates(received: list[int]) -> list[Future]:
     """Which of these received serials (ascending) name a person that an earlier
-    declaration, not rejected or revoked, named: one look-up per person in the identity
-    index, done by the database.
+    declaration, not rejected or revoked, named: for the first persons, then for the
+    others, one look-up per person in each identity index, done by the database.
 
     By serial range, not a list of thousands of ids (a declaration in the range that is
     not in the inbox is not received, or is screened by the next step). The test is in the
     select list, not the WHERE clause, where PostgreSQL would make it a join with the
-    whole person table whenever its statistics lag behind intake.
+    whole table whenever its statistics lag behind intake.
     """
-    return _in_background(
-        Person.objects.filter(declaration_id__gte=received[0], declaration_id__lte=received[-1])
-        .annotate(duplicate=named_earlier()).order_by()
-        .values_list("declaration_id", "duplicate"))
+    first, last = received[0], received[-1]
+    return [
+        _in_background(Declaration.objects.filter(id__gte=first, id__lte=last)
+                       .annotate(duplicate=named_earlier("identity_digest", "id")).order_by()
+                       .values_list("id", "duplicate")),
+        _in_background(PersonIdentity.objects.filter(declaration_id__gte=first,
+                                                     declaration_id__lte=last)
+                       .annotate(duplicate=named_earlier("digest", "declaration_id"))
+                       .order_by().values_list("declaration_id", "duplicate")),
+    ]
 
 
 def declarations(limit: int) -> Batch:
@@ -133,7 +145,7 @@ def declarations(limit: int) -> Batch:
     rows = _rows([serial for serial, _data in inbox])
     received = [serial for serial, _data in inbox
                 if rows.get(serial, (0, 0, 0, ""))[3] == Status.RECEIVED]
-    duplicates = _duplicates(received) if received else None
+    duplicates = _duplicates(received) if received else []
     try:
         summaries = []
         for _serial, data in inbox:
@@ -142,8 +154,8 @@ def declarations(limit: int) -> Batch:
             except EntryError:
                 summaries.append(None)
     finally:
-        named = ({serial for serial, duplicate in duplicates.result() if duplicate}
-                 if duplicates is not None else set())
+        named = {serial for future in duplicates
+                 for serial, duplicate in future.result() if duplicate}
     sums: dict[tuple, list[int]] = {}
     for (serial, data), summary in zip(inbox, summaries, strict=True):
         row = rows.get(serial)

@@ -180,8 +180,7 @@ def _step(limit: int) -> StepResult:
         first = log_state.size
         # What the appends read, read first: then the rows' updates run on the database
         # server while this process hashes, builds the tiles and compresses the bundles.
-        read_tile = storage.edge_tiles([first, first + len(batch.encoded)])
-        head = storage.open_bundle(first)
+        read_tile, head = storage.edge(first, first + len(batch.encoded))
         with storage.pipelined():
             check = _log_declarations(batch, first)
             storage.set_log_indices(

@@ -33,20 +33,22 @@ def read_tile(level: int, index: int) -> bytes | None:
     return bytes(data) if data is not None else None
 
 
-def edge_tiles(sizes: Iterable[int]) -> Callable[[int, int], bytes | None]:
-    """A tile reader that has the tiles at the right edge of trees of these sizes (those
-    a sequencer step reads to append to one and find the other's root) from one query;
-    other tiles it reads one by one."""
+def edge(first: int, new_size: int) -> tuple[Callable[[int, int], bytes | None], bytes]:
+    """What a sequencer step that appends entries `first` … `new_size` − 1 reads first:
+    a tile reader that has the tiles at the right edge of trees of both sizes (those it
+    reads to append to one and find the other's root), and the open bundle (open_bundle),
+    from one query for bundles and one for tiles; other tiles it reads one by one."""
     wanted = set()
-    for size in sizes:
+    for size in (first, new_size):
         level = 0
         while size >> (8 * level):
             wanted.add((level, (size >> (8 * level)) // WIDTH))
             if (size >> (8 * level)) % WIDTH == 0 and size >> (8 * level) >= WIDTH:
                 wanted.add((level, (size >> (8 * level)) // WIDTH - 1))
             level += 1
-    found = {(0, index): data for index, data in
-             _leaf_tiles(index for level, index in wanted if level == 0).items()}
+    bundles = _bundle_rows({index for level, index in wanted if level == 0}
+                           | {first // WIDTH})
+    found = {(0, number): _leaf_hashes(bundle) for number, (_count, bundle) in bundles.items()}
     condition = Q()
     for level, index in wanted:
         if level:
@@ -60,7 +62,7 @@ def edge_tiles(sizes: Iterable[int]) -> Callable[[int, int], bytes | None]:
             return found[(level, index)]
         return read_tile(level, index)
 
-    return read
+    return read, _open_part(first, bundles)
 
 
 @contextlib.contextmanager
@@ -97,11 +99,15 @@ def _bundle_rows(indices: Iterable[int]) -> dict[int, tuple[int, bytes]]:
     return {index: (count, zlib.decompress(data)) for index, count, data in rows}
 
 
+def _leaf_hashes(bundle: bytes) -> bytes:
+    return b"".join(leaf_hash(item) for item in decode_bundle(bundle))
+
+
 def _leaf_tiles(indices: Iterable[int]) -> dict[int, bytes]:
     """{index: level-0 tile} for the bundles asked for that are stored: the widest
     version of each, as for a stored tile."""
-    return {number: b"".join(leaf_hash(item) for item in decode_bundle(bundle))
-            for number, (_count, bundle) in _bundle_rows(indices).items()}
+    return {number: _leaf_hashes(bundle) for number, (_count, bundle) in
+            _bundle_rows(indices).items()}
 
 
 def _first(bundle: bytes, width: int) -> bytes:
@@ -154,10 +160,14 @@ def all_entries(start: int = 0) -> Iterator[tuple[int, bytes]]:
 def open_bundle(size: int) -> bytes:
     """The entries of the last, partial bundle of a log of `size` entries (b"" if the
     last bundle is full), as a bundle: what append_entries continues."""
+    return _open_part(size, _bundle_rows([size // WIDTH]) if size % WIDTH else {})
+
+
+def _open_part(size: int, bundles: dict[int, tuple[int, bytes]]) -> bytes:
     number, offset = divmod(size, WIDTH)
     if not offset:
         return b""
-    found = _bundle_rows([number]).get(number)
+    found = bundles.get(number)
     if found is None or found[0] != offset:
         raise LookupError(f"entry bundle {number} does not hold {offset} entries")
     return found[1]

@@ -1,0 +1,44 @@
+"""Persons packed into their declaration's row (registry/people.py)."""
+
+import pytest
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tuidang.registry.people import Person, pack, unpack
+
+persons = st.lists(st.tuples(st.text(max_size=40), st.booleans(), st.booleans(),
+                             st.booleans(), st.booleans(), st.text(max_size=20),
+                             st.text(max_size=2), st.text(max_size=12)), min_size=1, max_size=50)
+
+
+@given(persons)
+def test_what_is_packed_unpacks_to_the_same_persons_in_order(given_persons):
+    found = unpack(pack(given_persons))
+    assert [(p.display_name, p.is_real_name, p.party, p.league, p.pioneers, p.region,
+             p.country, p.sector) for p in found] == given_persons
+    assert [p.position for p in found] == list(range(len(given_persons)))
+
+
+def test_a_person_costs_its_name_and_five_bytes():
+    assert len(pack([("张三", False, True, False, False, "", "", "")])) == 1 + 5 + 6
+
+
+def test_a_person_shows_organizations_and_labels():
+    person = Person(0, "王五", party=True, pioneers=True, region="guangdong", sector="teacher")
+    assert person.organizations() == ["party", "pioneers"]
+    with translation.override("en"):
+        assert (person.get_region_display(), person.get_sector_display()) == (
+            "Guangdong", "Teacher")
+
+
+@pytest.mark.parametrize("data", [b"", b"\x02", b"\x01\x00", b"\x01\x00\x05ab",
+                                  b"\x01\x00\x02\xff\xfe\x00\x00\x00"])
+def test_it_refuses_what_pack_does_not_write(data):
+    with pytest.raises(ValueError):
+        unpack(data)
+
+
+def test_it_refuses_a_field_too_long_to_pack():
+    with pytest.raises(ValueError, match="too long"):
+        pack([("名" * 86, False, True, False, False, "", "", "")])

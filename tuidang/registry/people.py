@@ -1,0 +1,85 @@
+"""The persons of a declaration, packed into one column of its row (Declaration.people).
+
+Persons are written once with their declaration and read only with it, so they need no
+rows of their own: a row per person cost about 90 bytes on PostgreSQL (24 of them the
+tuple header) and two index entries, as much again as everything else a person costs
+(docs/performance.md). Packed, a person is their name and a few bytes.
+
+The format, version 1: one byte 1, then per person a flags byte (1 real name, 2 party,
+4 league, 8 pioneers) and four strings, each one byte of length and that many bytes of
+UTF-8: display name, region, country, sector (empty when not given).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tuidang.registry.choices import Region, Sector
+
+VERSION = 1
+_REAL, _PARTY, _LEAGUE, _PIONEERS = 1, 2, 4, 8
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One person of a declaration, as the pages and the API show them."""
+
+    position: int
+    display_name: str
+    is_real_name: bool = False
+    party: bool = False
+    league: bool = False
+    pioneers: bool = False
+    region: str = ""
+    country: str = ""
+    sector: str = ""
+
+    def organizations(self) -> list[str]:
+        return [org for org in ("party", "league", "pioneers") if getattr(self, org)]
+
+    def get_region_display(self) -> str:
+        return str(dict(Region.choices).get(self.region, self.region))
+
+    def get_sector_display(self) -> str:
+        return str(dict(Sector.choices).get(self.sector, self.sector))
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    if len(data) > 255:
+        raise ValueError(f"too long to pack: {value[:20]!r}…")
+    return bytes((len(data),)) + data
+
+
+def pack(persons: Iterable[tuple[str, bool, bool, bool, bool, str, str, str]]) -> bytes:
+    """The column's bytes for persons given as (display name, real name, party, league,
+    pioneers, region, country, sector), in their order."""
+    parts = [bytes((VERSION,))]
+    for name, real, party, league, pioneers, region, country, sector in persons:
+        flags = (_REAL if real else 0) | (_PARTY if party else 0) | (
+            _LEAGUE if league else 0) | (_PIONEERS if pioneers else 0)
+        parts += (bytes((flags,)), _text(name), _text(region), _text(country), _text(sector))
+    return b"".join(parts)
+
+
+def unpack(data: bytes | memoryview) -> tuple[Person, ...]:
+    """The persons packed in `data`; ValueError if it is not what pack writes."""
+    data = bytes(data)
+    if not data or data[0] != VERSION:
+        raise ValueError("not packed persons (version)")
+    persons, position, at = [], 0, 1
+    try:
+        while at < len(data):
+            flags, fields = data[at], []
+            at += 1
+            for _ in range(4):
+                end = at + 1 + data[at]
+                if end > len(data):
+                    raise ValueError("packed persons cut short")
+                fields.append(data[at + 1:end].decode())
+                at = end
+            persons.append(Person(position, fields[0], bool(flags & _REAL), bool(flags & _PARTY),
+                                  bool(flags & _LEAGUE), bool(flags & _PIONEERS), *fields[1:]))
+            position += 1
+    except (IndexError, UnicodeDecodeError) as exc:
+        raise ValueError("packed persons cut short or not UTF-8") from exc
+    return tuple(persons)
