@@ -70,6 +70,31 @@ def test_it_holds_an_exact_duplicate(client):
     assert totals()["persons"] == 1
 
 
+@pytest.mark.parametrize("earlier, later", [
+    (("王五", "李四"), ("李四",)),  # named second before, first now
+    (("李四",), ("王五", "李四")),  # first before, second now
+    (("王五", "李四"), ("赵六", "李四")),  # second both times
+])
+def test_it_holds_a_duplicate_whatever_place_the_person_has(client, earlier, later):
+    declare(client, *earlier)
+    declare(client, "孙七")  # in between, no one in common
+    declare(client, *later)
+    sequencer.drain()
+    statuses = list(Declaration.objects.order_by("id").values_list("status", "hold_reason"))
+    assert statuses == [("accepted", ""), ("accepted", ""), ("held", "duplicate")]
+
+
+def test_an_earlier_rejected_declaration_makes_no_duplicate(client):
+    declare(client, "王五", "李四")
+    sequencer.drain()
+    Declaration.objects.update(status=Status.REJECTED)
+    declare(client, "李四")
+    declare(client, "赵六", "王五")
+    sequencer.drain()
+    assert list(Declaration.objects.order_by("id").values_list("status", flat=True))[1:] == [
+        "accepted", "accepted"]
+
+
 def test_it_does_not_hold_the_same_name_for_another_organization(client):
     declare(client, "张三")
     client.post("/en/declare/", declaration_post(person_fields(0, "张三", ["league"])))
