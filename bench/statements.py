@@ -3,7 +3,7 @@
 Run by hand: `.venv/bin/python bench/statements.py` (SQLite), or with
 DATABASE_URL=postgres://.../bench_statements for PostgreSQL (a database of its own: the
 bench fills it when it is empty and refuses one holding anything else). The SQLite file is
-kept at /tmp/tuidang-bench-statements-<rows>.sqlite3 so the fill (minutes) happens once.
+kept at /tmp/tuidang-bench-statements-packed-<rows>.sqlite3 so the fill (minutes) happens once.
 
 The rows are written directly (executemany / COPY in chunks, in serial order, so every
 index is appended to), bypassing intake and the sequencer: they only need to look like
@@ -37,20 +37,10 @@ PHRASES = ("我声明退出中国共产党及其一切附属组织。", "天灭�
            "我是一名教师，", "在海外多年，终于", "退出共青团和少先队。")
 NAMES = ("张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴")
 
-DECLARATION_COLUMNS = (
-    "id", "status", "channel", "received_on", "helper_id", "receipt_hash", "hold_reason",
-    "person_count", "party_count", "league_count", "pioneers_count", "statement_title",
-    "statement_text", "statement_status", "statement_salt", "sealed_private",
-    "private_commitment", "log_index", "is_published", "import_key",
-)
-PERSON_COLUMNS = (
-    "id", "declaration_id", "position", "display_name", "is_real_name", "party", "league",
-    "pioneers", "region", "country", "sector", "identity_digest",
-)
 
 
 def sqlite_path(rows: int) -> Path:
-    return Path(f"/tmp/tuidang-bench-statements-{rows}.sqlite3")
+    return Path(f"/tmp/tuidang-bench-statements-packed-{rows}.sqlite3")
 
 
 def day_sizes(rows: int, last_day: datetime.date) -> list[tuple[datetime.date, int]]:
@@ -70,8 +60,11 @@ def day_sizes(rows: int, last_day: datetime.date) -> list[tuple[datetime.date, i
 
 def generate(rows: int, last_day: datetime.date,
              days: list[tuple]) -> Iterator[tuple[list[tuple], list[tuple]]]:
-    """Chunks of (declaration rows, person rows), in serial order; each day's first and
-    last serial is added to `days`, as the sequencer records them."""
+    """Chunks of (declaration rows, identity rows of persons after the first), in serial
+    order, rows as registry/bulk.py writes them; each day's first and last serial is
+    added to `days`, as the sequencer records them."""
+    from tuidang.registry.people import pack
+
     serial = person_id = 0
     declarations: list[tuple] = []
     persons: list[tuple] = []
@@ -81,17 +74,19 @@ def generate(rows: int, last_day: datetime.date,
         for _ in range(size):
             serial += 1
             count = 1 if serial % 20 < 16 else 2 if serial % 20 < 19 else 3
+            people = []
             for position in range(count):
                 person_id += 1
                 name = NAMES[(serial + position) % 10] + "先生" if serial % 3 else "某某"
-                persons.append((person_id, serial, position, name, False, True,
-                                position > 0, position > 1, "", "", "", person_id))
+                people.append((name, False, True, position > 0, position > 1, "", "", ""))
+                if position:
+                    persons.append((serial, position, person_id))
             title = PHRASES[serial % 7][:8]
             text = "".join(PHRASES[(serial + k) % 10] for k in range(1 + serial % 5))
             declarations.append((
                 serial, "accepted", "self", day, None, serial.to_bytes(16, "big"), "", count,
-                count,
-                count - 1, max(0, count - 2), title, text, "approved",
+                count, count - 1, max(0, count - 2), pack(people), person_id - count + 1,
+                title, text, "approved",
                 serial.to_bytes(16, "big"), None, b"", serial - 1, True, None,
             ))
             if len(declarations) >= CHUNK:
@@ -105,6 +100,7 @@ def fill(rows: int) -> None:
     from django.db import connection, transaction
 
     from tuidang.registry import dates
+    from tuidang.registry.bulk import DECLARATION_COLUMNS, IDENTITY_COLUMNS
 
     started = time.perf_counter()
     connection.ensure_connection()
@@ -118,10 +114,10 @@ def fill(rows: int) -> None:
         with transaction.atomic():
             if connection.vendor == "sqlite":
                 _insert_sqlite(raw, "registry_declaration", DECLARATION_COLUMNS, declarations)
-                _insert_sqlite(raw, "registry_person", PERSON_COLUMNS, persons)
+                _insert_sqlite(raw, "registry_personidentity", IDENTITY_COLUMNS, persons)
             else:
                 _copy_postgres(raw, "registry_declaration", DECLARATION_COLUMNS, declarations)
-                _copy_postgres(raw, "registry_person", PERSON_COLUMNS, persons)
+                _copy_postgres(raw, "registry_personidentity", IDENTITY_COLUMNS, persons)
         done += len(declarations)
         if done % 1_000_000 < CHUNK:
             rate = done / (time.perf_counter() - started)
@@ -133,9 +129,8 @@ def fill(rows: int) -> None:
             _copy_postgres(raw, "registry_dayserials", ("day", "first", "last"), days)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in ("registry_declaration", "registry_person"):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                               f"(SELECT max(id) FROM {table}))")
+            cursor.execute("SELECT setval(pg_get_serial_sequence('registry_declaration', "
+                           "'id'), (SELECT max(id) FROM registry_declaration))")
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit=1000")  # minutes less on 10M rows
         cursor.execute("ANALYZE")
