@@ -34,7 +34,7 @@ def organizations_key(organizations: Iterable[str]) -> str:
 
 def person_hasher(key: str) -> Callable[[str], int]:
     """The keyed hash of `f"{normalized name}|{organizations key}"`, as stored: its first
-    8 bytes as a signed 64-bit integer (Person.identity_digest)."""
+    8 bytes as a signed 64-bit integer (Declaration.identity_digest, PersonIdentity.digest)."""
     keyed = digest_hasher(key, "person", 8)
     return lambda message: int.from_bytes(keyed(message), "big", signed=True)
 

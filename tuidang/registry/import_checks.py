@@ -101,7 +101,7 @@ def ready(context: Context, checked: list[tuple[list[PersonData], dict, list[str
 def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
     """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]),
     ("forms", data) when only the forms can decide, ("entry", error) or ("ok", (receipt
-    secret, row, person rows, private, entry body, filler, content, key)): a Ready,
+    secret, row, identity rows, private, entry body, filler, content, key)): a Ready,
     taken apart."""
     results: list[tuple] = []
     checked, refs, slots = [], [], []
