@@ -59,6 +59,9 @@ def test_it_backs_up_restores_into_scratch_and_the_audit_passes(
     assert manifest["log_size"] == 3
     assert (backup_dir / manifest["file"]).stat().st_size > 0
     assert (backup_dir / "log/checkpoint").read_bytes().split(b"\n")[1] == b"3"
+    # The log as nginx serves it: entry bundles gzip-compressed only.
+    assert (backup_dir / "log/tile/entries/000.p/3.gz").exists()
+    assert not (backup_dir / "log/tile/entries/000.p/3").exists()
     # The secrets are apart from the database and readable by their owner only.
     assert not (backup_dir / "receipt.key").exists()
     for name in ("secret_key", "receipt.key", "records.pub", "log-signing.key"):

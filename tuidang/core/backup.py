@@ -1,8 +1,9 @@
 """Backups of the database and the log, and the drill that proves one can be restored.
 
 A backup directory holds the database (`pg_dump` custom format, or a SQLite online
-backup), the static copy of the log (`log_export`, incremental: tile files are
-immutable, so a rolling backup directory only gains new ones), the uploaded media and a
+backup), the static copy of the log (`log_export --gzip-bundles`, as nginx serves it,
+entry bundles gzip-compressed; incremental: tile files are immutable, so a rolling
+backup directory only gains new ones), the uploaded media and a
 manifest with checksums. The log is exported before the database is dumped, so the
 dump's log always contains the exported one, which the drill proves with `--prev`.
 
@@ -117,7 +118,7 @@ class BackupResult:
 def backup(directory: Path) -> BackupResult:
     """Write (or refresh) a backup in `directory`; see the module's docstring."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    exported = export_log(directory / "log")
+    exported = export_log(directory / "log", gzip_bundles=True)
     dump = directory / DUMPS[connection.vendor]
     _dump_database(dump)
     media = Path(settings.MEDIA_ROOT)
