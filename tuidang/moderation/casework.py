@@ -34,7 +34,7 @@ def contest_queue(request: HttpRequest) -> HttpResponse:
 
 def _contest_page(request, contest: Contest, form, status: int = 200) -> HttpResponse:
     context = {"contest": contest, "declaration": contest.declaration,
-               "persons": list(contest.declaration.persons), "form": form}
+               "persons": contest.declaration.persons, "form": form}
     return render(request, "moderation/contest.html", context, status=status)
 
 

@@ -64,7 +64,7 @@ def _declaration_page(
 ) -> HttpResponse:
     context = {
         "declaration": found,
-        "persons": list(found.persons),
+        "persons": found.persons,
         "decisions": list(found.decisions.select_related("moderator")),
         "form": form,
     }

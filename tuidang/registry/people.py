@@ -17,6 +17,8 @@ from tuidang.registry.choices import Region, Sector
 
 VERSION = 1
 _REAL, _PARTY, _LEAGUE, _PIONEERS = 1, 2, 4, 8
+# Lazy labels: translated into the active language when shown.
+_REGIONS, _SECTORS = dict(Region.choices), dict(Sector.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +39,10 @@ class Person:
         return [org for org in ("party", "league", "pioneers") if getattr(self, org)]
 
     def get_region_display(self) -> str:
-        return str(dict(Region.choices).get(self.region, self.region))
+        return str(_REGIONS.get(self.region, self.region))
 
     def get_sector_display(self) -> str:
-        return str(dict(Sector.choices).get(self.sector, self.sector))
+        return str(_SECTORS.get(self.sector, self.sector))
 
 
 def _text(value: str) -> bytes:

@@ -125,7 +125,7 @@ def statement_detail(request: HttpRequest, serial: int) -> HttpResponse:
         raise Http404("no published statement with this number")
     context = {
         "declaration": declaration,
-        "persons": list(declaration.persons),
+        "persons": declaration.persons,
         "log_origin": settings.LOG_ORIGIN,
         "list_before": serial + 1,
     }

@@ -51,7 +51,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     form, declaration = _lookup(request)
     context = {"form": form, "declaration": declaration}
     if declaration is not None:
-        context["persons"] = list(declaration.persons)
+        context["persons"] = declaration.persons
         context["code"] = form.cleaned_data["code"]
     status = 429 if form.has_error("code", RATE_LIMITED) else 200
     return render(request, "registry/receipt.html", context, status=status)
@@ -86,11 +86,11 @@ def retract(request: HttpRequest) -> HttpResponse:
         return _not_found(request, form)
     if request.POST.get("confirm") != "yes":
         context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
-                   "persons": list(declaration.persons), "confirm_missing": True}
+                   "persons": declaration.persons, "confirm_missing": True}
         return render(request, "registry/receipt.html", context, status=400)
     declaration = actions.retract_with_receipt(form.cleaned_data["code"])
     context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
-               "persons": list(declaration.persons), "retracted": True}
+               "persons": declaration.persons, "retracted": True}
     return render(request, "registry/receipt.html", context)
 
 

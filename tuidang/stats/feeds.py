@@ -70,7 +70,7 @@ class StatementsFeed(_Feed):
     def item_title(self, item) -> str:
         if item.statement_status == StatementStatus.APPROVED and item.statement_title:
             return item.statement_title
-        persons = list(item.persons)
+        persons = item.persons
         first = persons[0].display_name if persons else ""
         if len(persons) > 1:
             return ngettext(
