@@ -4,6 +4,8 @@ import math
 
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.factories import declare, receipt_code
 from tuidang.registry import receipts
@@ -149,3 +151,22 @@ def test_it_offers_no_proof_before_sequencing_or_for_a_wrong_code(client):
 def test_it_requires_csrf_for_a_lookup():
     client = Client(enforce_csrf_checks=True)
     assert client.post("/en/receipt/", {"code": "AAAA"}).status_code == 403
+
+
+@given(st.integers(1, receipts.MAX_SERIAL),
+       st.text(receipts.ALPHABET, min_size=receipts.SECRET_SYMBOLS,
+               max_size=receipts.SECRET_SYMBOLS))
+def test_a_code_is_the_serial_in_base_31_then_the_secret_in_groups_of_four(serial, secret):
+    digits, rest = [], serial
+    for _ in range(receipts.SERIAL_SYMBOLS):
+        rest, digit = divmod(rest, len(receipts.ALPHABET))
+        digits.append(receipts.ALPHABET[digit])
+    raw = "".join(reversed(digits)) + secret
+    code = receipts.make_code(serial, secret)
+    assert code == "-".join(raw[i : i + 4] for i in range(0, 20, 4))
+    assert receipts.split_code(receipts.normalize_code(code)) == (serial, secret)
+
+
+def test_it_refuses_a_secret_of_the_wrong_length():
+    with pytest.raises(ValueError):
+        receipts.make_code(1, "A" * (receipts.SECRET_SYMBOLS - 1))

@@ -8,6 +8,7 @@ processes forked for the purpose (registry/imports.py).
 """
 
 import gc
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -69,12 +70,20 @@ class Context:
     year: int
 
 
+def short_digest(text: str) -> int:
+    """64 bits of an unkeyed hash: what the importer keeps of each content and ref to
+    count repeats within one file (a collision merely gives a line a later occurrence)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
+
+
 @dataclass(frozen=True)
 class Ready:
-    """A declaration checked and prepared; its key assumes it is the first of its content."""
+    """A declaration checked and prepared; its key assumes it is the first of its content
+    (`short` is short_digest of the content)."""
 
     prepared: bulk.Prepared
     content: str
+    short: int
     key: str
 
 
@@ -95,14 +104,15 @@ def ready(context: Context, checked: list[tuple[list[PersonData], dict, list[str
         contents.append(content)
     names = [n for _p, _f, n in checked]
     prepared = bulk.prepare(items, context.intake, None if None in names else names)
-    return [Ready(p, c, i.import_key) for p, c, i in zip(prepared, contents, items, strict=True)]
+    return [Ready(p, c, short_digest(c), i.import_key)
+            for p, c, i in zip(prepared, contents, items, strict=True)]
 
 
 def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
     """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]),
     ("forms", data) when only the forms can decide, ("entry", error) or ("ok", (receipt
-    secret, row, identity rows, private, entry body, filler, content, key)): a Ready,
-    taken apart."""
+    secret, row, identity rows, private, entry body, filler, content, short, key)): a
+    Ready, taken apart."""
     results: list[tuple] = []
     checked, refs, slots = [], [], []
     for lines, rows, ref, data in batch:
@@ -133,7 +143,7 @@ def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
             # Plain tuples: they cross the process boundary at half the cost.
             value.prepared.secret, value.prepared.row, value.prepared.identities,
             value.prepared.private, value.prepared.entry, value.prepared.filler,
-            value.content, value.key))
+            value.content, value.short, value.key))
     return results
 
 

@@ -17,7 +17,6 @@ an import key, a keyed hash of the helper and the line's `ref` (if given) or of 
 canonical public content, and a line whose key exists is skipped.
 """
 
-import hashlib
 import io
 import multiprocessing
 from collections import deque
@@ -43,6 +42,7 @@ from tuidang.registry.import_checks import (  # noqa: F401 (the API of imports)
     default_workers,
     import_key,
     ready,
+    short_digest,
     start_worker,
 )
 from tuidang.registry.import_files import (  # noqa: F401 (the API of imports)
@@ -96,10 +96,6 @@ class Outcome:
                      "%(rejected)d, skipped %(skipped)d already imported") % values
         return _("imported %(imported)d, rejected %(rejected)d, skipped %(skipped)d "
                  "already imported") % values
-
-
-def _short(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
 
 
 def _where(item: Item, error: FieldError) -> tuple[int, str]:
@@ -209,7 +205,7 @@ class Importer:
                 raise ValidationError(_("At most %(n)d characters.") % {"n": MAX_REF_LENGTH})
         except ValidationError as exc:
             item.problem(item.line, "ref", " ".join(exc.messages))
-        first = self.refs.setdefault(_short(item.ref), item.line)
+        first = self.refs.setdefault(short_digest(item.ref), item.line)
         if first != item.line:
             item.problem(item.line, "ref", _(
                 "This ref is already used on line %(line)d; the lines of one declaration "
@@ -234,8 +230,8 @@ class Importer:
                 self._reject(item, outcome)
                 continue
             if kind == "ok":
-                *parts, content, key = value
-                value = Ready(bulk.Prepared(*parts), content, key)
+                *parts, content, short, key = value
+                value = Ready(bulk.Prepared(*parts), content, short, key)
             elif kind == "forms":
                 value = self._check_with_forms(item, value)
                 kind = "entry" if isinstance(value, str) else "ok" if value else "rejected"
@@ -246,14 +242,13 @@ class Importer:
                 self._reject(item, outcome)
                 continue
             if not item.ref:
-                short = _short(value.content)
-                occurrence = self.contents.get(short, 0) + 1
-                self.contents[short] = occurrence
+                occurrence = self.contents.get(value.short, 0) + 1
+                self.contents[value.short] = occurrence
                 if occurrence > 1:
                     key = import_key(self.context.intake.helper_id, "", value.content,
                                      occurrence, self.context.intake.key)
                     value.prepared.row[bulk.IMPORT_KEY] = key
-                    value = Ready(value.prepared, value.content, key)
+                    value = Ready(value.prepared, value.content, value.short, key)
             good.append((item, value))
         self._store(good, outcome)
 
