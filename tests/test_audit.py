@@ -171,3 +171,22 @@ def test_a_tampered_gzip_bundle_fails_and_names_the_tile(client, tmp_path):
     result = audit(str(tmp_path), "--key", keys.verifier_key())
     assert result.returncode == 1
     assert result.stdout.startswith("FAIL tile/entries/000.p/10: "), result.stdout
+
+
+def test_an_export_reads_each_bundle_once_and_completes_an_interrupted_one(
+        client, tmp_path, django_assert_max_num_queries):
+    build_log(client, 300)
+    # The state, both bundles in one query (level-0 tiles are computed from them), and
+    # the level-1 tile.
+    with django_assert_max_num_queries(3):
+        call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    complete = files(tmp_path)
+    # As if the last export had stopped part way: a tile and a bundle are missing.
+    (tmp_path / "tile/0/000").unlink()
+    (tmp_path / "tile/entries/001.p/44.gz").unlink()
+    out = StringIO()
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=out)
+    assert "wrote 2 files" in out.getvalue()
+    assert files(tmp_path) == complete
+    result = audit(str(tmp_path), "--key", keys.verifier_key())
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,6 +20,8 @@ from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.export import write_file
 from tuidang.transparency import keys, storage
 
+BATCH = 256  # entry bundles read in one query
+
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -37,23 +39,44 @@ def export_log(directory: Path, *, gzip_bundles: bool = False) -> ExportResult:
     log_state = storage.state()
     size, checkpoint = log_state.size, bytes(log_state.signed_checkpoint)
     written = skipped = 0
-    refs = tlog_tiles.entry_bundles_for_size(size) + tlog_tiles.tiles_for_size(size)
-    for ref in refs:
-        gzipped = gzip_bundles and ref.is_entries
-        path = ref.path() + (".gz" if gzipped else "")
-        if (directory / path).exists():
-            skipped += 1
-            continue
-        if ref.is_entries:
-            data = storage.entry_bundle(ref.index, ref.width)
-        else:
-            data = tlog_tiles.tile_data_for(ref, storage.read_tile)
-        if data is None:
-            raise LookupError(f"{ref.path()} is missing from the database")
-        write_file(directory, path, gzip_file(data) if gzipped else data)
-        if gzipped:  # an uncompressed copy from an export without the option
+
+    def write(ref: tlog_tiles.TileRef, path: str, data: bytes) -> None:
+        nonlocal written
+        write_file(directory, path, data)
+        if path != ref.path():  # an uncompressed copy from an export without the option
             (directory / ref.path()).unlink(missing_ok=True)
         written += 1
+
+    hash_tiles = tlog_tiles.tiles_for_size(size)
+    # Level-0 tile N is the leaf hashes of entry bundle N (same width): one read of the
+    # bundle gives both, and the bundles are read BATCH at a time.
+    pairs = list(zip(tlog_tiles.entry_bundles_for_size(size),
+                     [ref for ref in hash_tiles if ref.level == 0], strict=True))
+    for start in range(0, len(pairs), BATCH):
+        missing = []
+        for bundle_ref, tile_ref in pairs[start : start + BATCH]:
+            bundle_path = bundle_ref.path() + (".gz" if gzip_bundles else "")
+            have = (directory / bundle_path).exists(), (directory / tile_ref.path()).exists()
+            skipped += sum(have)
+            if not all(have):
+                missing.append((bundle_ref, bundle_path, tile_ref, have))
+        bundles = storage.entry_bundles((ref.index, ref.width) for ref, *_rest in missing)
+        for bundle_ref, bundle_path, tile_ref, (have_bundle, have_tile) in missing:
+            data = bundles[bundle_ref.index]
+            if not have_bundle:
+                write(bundle_ref, bundle_path, gzip_file(data) if gzip_bundles else data)
+            if not have_tile:
+                write(tile_ref, tile_ref.path(), storage.leaf_tile(data))
+    for ref in hash_tiles:
+        if ref.level == 0:
+            continue
+        if (directory / ref.path()).exists():
+            skipped += 1
+            continue
+        data = tlog_tiles.tile_data_for(ref, storage.read_tile)
+        if data is None:
+            raise LookupError(f"{ref.path()} is missing from the database")
+        write(ref, ref.path(), data)
     write_file(directory, "key", (keys.verifier_key() + "\n").encode())
     write_file(directory, "checkpoint", checkpoint)
     return ExportResult(size, written, skipped)

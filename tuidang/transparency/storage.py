@@ -120,11 +120,26 @@ def _first(bundle: bytes, width: int) -> bytes:
 
 def entry_bundle(index: int, width: int) -> bytes:
     """`tile/entries/<index>` of width `width`: its first `width` entries."""
-    found = _bundle_rows([index]).get(index)
-    if found is None or found[0] < width:
-        raise LookupError("entries not in the log")
-    count, bundle = found
-    return bundle if count == width else _first(bundle, width)
+    return entry_bundles([(index, width)])[index]
+
+
+def entry_bundles(wanted: Iterable[tuple[int, int]]) -> dict[int, bytes]:
+    """{index: bundle} for each (index, width) asked for, from one query; LookupError if
+    the log does not hold one of them."""
+    wanted = dict(wanted)
+    rows = _bundle_rows(wanted)
+    found = {}
+    for index, width in wanted.items():
+        if index not in rows or rows[index][0] < width:
+            raise LookupError("entries not in the log")
+        count, bundle = rows[index]
+        found[index] = bundle if count == width else _first(bundle, width)
+    return found
+
+
+def leaf_tile(bundle: bytes) -> bytes:
+    """The level-0 tile of the same number and width as an (uncompressed) entry bundle."""
+    return _leaf_hashes(bundle)
 
 
 def entries(indices: Iterable[int]) -> dict[int, bytes]:
