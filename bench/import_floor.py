@@ -46,6 +46,8 @@ def rows(first: int, count: int, helper: int) -> tuple[list[tuple], list[tuple]]
 
 
 def run(migrated: Path, drop: tuple[str, ...], total: int, batch: int, helper: int) -> tuple:
+    from django.conf import settings
+
     from tuidang.registry.bulk import DECLARATION_COLUMNS
 
     path = migrated.with_name("floor.sqlite3")  # a fresh copy of the migrated database
@@ -53,9 +55,8 @@ def run(migrated: Path, drop: tuple[str, ...], total: int, batch: int, helper: i
         old.unlink()
     shutil.copyfile(migrated, path)
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                   "wal_autocheckpoint=10000", "cache_size=-262144"):  # as settings.py
-        connection.execute(f"PRAGMA {pragma}")  # and bulk.large_cache()
+    connection.executescript(settings.DATABASES["default"]["OPTIONS"]["init_command"])
+    connection.execute("PRAGMA cache_size = -262144")  # as bulk.large_cache() for an import
     for name in drop:
         connection.execute(f'DROP INDEX "{name}"')
     columns = ", ".join(DECLARATION_COLUMNS)

@@ -26,7 +26,6 @@ SERIAL_SYMBOLS = 7
 SECRET_SYMBOLS = CODE_LENGTH - SERIAL_SYMBOLS
 MAX_SERIAL = len(ALPHABET) ** SERIAL_SYMBOLS - 1  # 27,512,614,110
 VERIFIER_BYTES = 16
-GROUP = 4
 _SEPARATORS = str.maketrans("", "", " -_.\t\u3000－—")
 # A random byte below 248 = 8 × 31 picks a symbol as byte % 31, each with probability
 # 1/31; bytes from 248 up are thrown away, so no symbol is more likely than another.
@@ -69,10 +68,6 @@ def make_code(serial: int, secret: str) -> str:
         raise ValueError("a receipt secret has 13 symbols")
     s = encode_serial(serial)  # 7 symbols, then the secret's 13, in groups of 4
     return f"{s[:4]}-{s[4:]}{secret[0]}-{secret[1:5]}-{secret[5:9]}-{secret[9:]}"
-
-
-def format_code(raw: str) -> str:
-    return "-".join(raw[i : i + GROUP] for i in range(0, len(raw), GROUP))
 
 
 def normalize_code(text: str) -> str | None:

@@ -48,7 +48,7 @@ def edge(first: int, new_size: int) -> tuple[Callable[[int, int], bytes | None],
             level += 1
     bundles = _bundle_rows({index for level, index in wanted if level == 0}
                            | {first // WIDTH})
-    found = {(0, number): _leaf_hashes(bundle) for number, (_count, bundle) in bundles.items()}
+    found = {(0, number): leaf_tile(bundle) for number, (_count, bundle) in bundles.items()}
     condition = Q()
     for level, index in wanted:
         if level:
@@ -99,14 +99,15 @@ def _bundle_rows(indices: Iterable[int]) -> dict[int, tuple[int, bytes]]:
     return {index: (count, zlib.decompress(data)) for index, count, data in rows}
 
 
-def _leaf_hashes(bundle: bytes) -> bytes:
+def leaf_tile(bundle: bytes) -> bytes:
+    """The level-0 tile of the same number and width as an (uncompressed) entry bundle."""
     return b"".join(leaf_hash(item) for item in decode_bundle(bundle))
 
 
 def _leaf_tiles(indices: Iterable[int]) -> dict[int, bytes]:
     """{index: level-0 tile} for the bundles asked for that are stored: the widest
     version of each, as for a stored tile."""
-    return {number: _leaf_hashes(bundle) for number, (_count, bundle) in
+    return {number: leaf_tile(bundle) for number, (_count, bundle) in
             _bundle_rows(indices).items()}
 
 
@@ -137,9 +138,6 @@ def entry_bundles(wanted: Iterable[tuple[int, int]]) -> dict[int, bytes]:
     return found
 
 
-def leaf_tile(bundle: bytes) -> bytes:
-    """The level-0 tile of the same number and width as an (uncompressed) entry bundle."""
-    return _leaf_hashes(bundle)
 
 
 def entries(indices: Iterable[int]) -> dict[int, bytes]:
