@@ -4,9 +4,11 @@ Run by hand: `.venv/bin/python bench/storage.py` (SQLite, temp files), or with
 DATABASE_URL=postgres://.../bench_storage (the bench creates and drops the databases
 bench_storage_1 and bench_storage_4 next to it). Two runs, one process each: N
 declarations of one person, and N/4 declarations of four persons (a family), both through
-submit_declaration and the sequencer, then `log_export --gzip-bundles`, the copy nginx
-serves in production (entry bundles only as `tile/entries/N.gz`; hash tiles, checkpoint
-and key uncompressed).
+submit_declarations_bulk (the rows submit_declaration writes, a thousand at a time) and
+the sequencer, then `log_export --gzip-bundles --archive` as deployed: the copy nginx
+serves (entry bundles only as `tile/entries/N.gz`; hash tiles, checkpoint and key
+uncompressed) becomes the store of record for full entry bundles, which are dropped from
+the database (transparency/archive.py); `--no-archive` keeps them in both.
 
 Sizes are what the data added to an empty, migrated database: SQLite after VACUUM and
 ANALYZE, from the dbstat table (pages per table and index); PostgreSQL after VACUUM FULL
@@ -16,6 +18,7 @@ a plain mirror, export_site, keeps) is printed too, outside the totals.
 """
 
 import argparse
+import io
 import os
 import random
 import subprocess
@@ -91,24 +94,34 @@ def unpacked_bundles(directory: Path) -> int:
                for path in (directory / "tile/entries").rglob("*") if path.is_file())
 
 
-def run(declarations: int, per_declaration: int) -> None:
+def run(declarations: int, per_declaration: int, archive: bool, export_every: int) -> None:
     from bench._django import setup
 
     workdir = setup()
+    from django.conf import settings
     from django.core.management import call_command
 
-    from tuidang.registry.actions import submit_declaration
+    from tuidang.registry.actions import DeclarationData, submit_declarations_bulk
     from tuidang.transparency import sequencer
 
     empty = sizes()
     rng = random.Random(per_declaration)
-    for i in range(declarations):
-        submit_declaration([person(rng) for _ in range(per_declaration)])
-        if i % 1000 == 999:
-            sequencer.drain()
-    sequencer.drain()
     log_dir = workdir / "log-export"
-    call_command("log_export", "--gzip-bundles", str(log_dir), verbosity=0)
+    settings.LOG_ARCHIVE_DIR = log_dir
+
+    def export() -> None:
+        call_command("log_export", "--gzip-bundles", *(["--archive"] if archive else []),
+                     str(log_dir), verbosity=0, stdout=io.StringIO())
+
+    chunk = export_every or 1000
+    for start in range(0, declarations, chunk):
+        submit_declarations_bulk(
+            [DeclarationData([person(rng) for _ in range(per_declaration)])
+             for _ in range(min(chunk, declarations - start))], channel="self")
+        sequencer.drain()
+        if export_every:
+            export()
+    export()
     persons = declarations * per_declaration
     grown = {name: size - empty.get(name, 0) for name, size in sizes().items()}
     grown = {name: size for name, size in grown.items() if size > 0}
@@ -148,19 +161,26 @@ def postgres_database(base_url: str, suffix: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=20_000, help="persons per run")
+    parser.add_argument("--each", default="1,4", help="persons a declaration, one run each")
+    parser.add_argument("--no-archive", action="store_true",
+                        help="keep every entry bundle in the database too (no --archive)")
+    parser.add_argument("--export-every", type=int, default=0, metavar="N",
+                        help="export after every N declarations, as the timer does (35: "
+                             "every minute at 50,000 a day); default: once, at the end")
     parser.add_argument("--run", help="internal: declarations:persons_each")
     args = parser.parse_args()
     if args.run:
         declarations, each = (int(x) for x in args.run.split(":"))
-        run(declarations, each)
+        run(declarations, each, archive=not args.no_archive, export_every=args.export_every)
         return
     base_url = os.environ.get("DATABASE_URL", "")
-    for each in (1, 4):
+    for each in (int(x) for x in args.each.split(",")):
         env = dict(os.environ)
         if base_url.startswith("postgres"):
             env["DATABASE_URL"] = postgres_database(base_url, str(each))
-        subprocess.run([sys.executable, __file__, "--run", f"{args.persons // each}:{each}"],
-                       env=env, check=True)
+        subprocess.run([sys.executable, __file__, "--run", f"{args.persons // each}:{each}",
+                        "--export-every", str(args.export_every),
+                        *(["--no-archive"] if args.no_archive else [])], env=env, check=True)
 
 
 if __name__ == "__main__":

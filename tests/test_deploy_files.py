@@ -122,11 +122,13 @@ http {{
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path):
+def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path, settings):
     nginx = need("nginx")
     declare(client, "张三")
     call_command("sequencer", "--once")
-    call_command("log_export", "--gzip-bundles", str(tmp_path / "public/log"))  # as deployed
+    settings.LOG_ARCHIVE_DIR = tmp_path / "public/log"
+    call_command("log_export", "--gzip-bundles", "--archive",  # as deployed
+                 str(tmp_path / "public/log"))
     bundle = storage.entry_bundle(0, 1)
     declare(client, "李四")
     call_command("sequencer", "--once")  # the app is one entry ahead of the export now
@@ -137,7 +139,8 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path)
     check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    service = start(["runservice"], PORT=str(app_port))
+    service = start(["runservice"], PORT=str(app_port),
+                    LOG_ARCHIVE_DIR=str(tmp_path / "public/log"))
     proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"])
     base = f"http://127.0.0.1:{ports['onion']}"
     try:

@@ -104,3 +104,21 @@ def test_it_fails_the_drill_on_a_damaged_dump_or_the_wrong_key(
     dump.write_bytes(bytes(data))
     with pytest.raises(CommandError, match="checksum"):
         run("restore_drill", str(backup_dir))
+
+
+def test_the_drill_reads_archived_bundles_from_the_backed_up_log(tmp_path, settings):
+    from tuidang.registry.actions import DeclarationData, PersonData, submit_declarations_bulk
+    from tuidang.transparency import sequencer
+    from tuidang.transparency.models import EntryBundle
+
+    submit_declarations_bulk([DeclarationData([PersonData(f"人{i}", ("party",))])
+                              for i in range(800)], channel="self")
+    sequencer.drain()
+    settings.LOG_ARCHIVE_DIR = tmp_path / "public-log"
+    run("log_export", "--gzip-bundles", "--archive", str(tmp_path / "public-log"))
+    assert EntryBundle.objects.filter(data=b"").count() == 2
+    run("backup", str(tmp_path / "backup"))
+    # The backup holds every bundle; the restored database, only the last two.
+    output = run("restore_drill", str(tmp_path / "backup"))
+    assert "restored database: OK test.tuidang.example/log size=800 persons=800" in output
+    assert "restore drill passed" in output

@@ -38,6 +38,7 @@ def test_it_starts_with_good_values_on_sqlite_without_debug(tmp_path):
         ({**GOOD, "RECEIPT_KEY": "short"}, "at least 32 characters"),
         ({**GOOD, "DEBUG": "maybe"}, "DEBUG must be one of"),
         ({**GOOD, "SQLITE_BUSY_TIMEOUT": "soon"}, "SQLITE_BUSY_TIMEOUT must be a whole number"),
+        ({**GOOD, "LOG_ARCHIVE_DIR": "var/log"}, "LOG_ARCHIVE_DIR must be an absolute path"),
         ({**GOOD, "SEQUENCER_INTERVAL": "120"}, "SEQUENCER_INTERVAL must be between"),
         ({**GOOD, "DATABASE_URL": "mysql://x@y/z"}, "unsupported engine"),
         ({**GOOD, "DATABASE_URL": "nonsense"}, "DATABASE_URL"),

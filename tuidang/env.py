@@ -17,6 +17,16 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_dir(name: str) -> Path | None:
+    """An absolute directory, or None when the variable is unset or empty."""
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    if not Path(raw).is_absolute():
+        raise ImproperlyConfigured(f"{name} must be an absolute path, got {raw!r}")
+    return Path(raw)
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:

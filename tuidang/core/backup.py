@@ -204,7 +204,11 @@ def restore_drill(directory: Path, key: str | None = None, keys_dir: Path | None
     try:
         export = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "django", "log_export", str(workdir / "log")],
-            env=_child_env(database_url, keys_dir), capture_output=True, text=True,
+            # Archived bundles (transparency/archive.py) are read, checked, from the
+            # backed-up copy of the log.
+            env={**_child_env(database_url, keys_dir),
+                 "LOG_ARCHIVE_DIR": str((directory / "log").resolve())},
+            capture_output=True, text=True,
         )
         if export.returncode != 0:
             raise DrillFailed(f"log_export on the restored database: {export.stderr.strip()}")

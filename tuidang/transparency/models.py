@@ -13,7 +13,8 @@ class EntryBundle(models.Model):
 
     One row per 256 entries, not one per entry: a row per entry cost about as much again
     as the entry, and the entries of one bundle, alike in all but names, serials and
-    commitments, compress to about a quarter (storage.py).
+    commitments, compress to about a quarter (storage.py). An archived bundle (full,
+    behind the edge) has empty `data`: its entries are in LOG_ARCHIVE_DIR (archive.py).
     """
 
     index = models.BigIntegerField(primary_key=True)

@@ -5,7 +5,9 @@ the trusted state, updated only by the sequencer under its lock. Entries are kep
 bundle of 256, compressed (models.EntryBundle); the last bundle, while it is partial, is
 rewritten by every sequencer step. Level-0 hash tiles are not stored: tile 0/N is the
 leaf hashes of bundle N's entries, computed when read (a few hundred microseconds), where
-storing them cost 32 bytes an entry, as much as the compressed entry itself.
+storing them cost 32 bytes an entry, as much as the compressed entry itself. Full
+bundles behind the edge may be archived (archive.py): their rows keep the count, and the
+entries are read, checked, from nginx's copy of the log.
 """
 
 import contextlib
@@ -19,6 +21,7 @@ from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.tlog.hashing import leaf_hash
 from tuidang.tlog.proof import NodeReader
+from tuidang.transparency import archive
 from tuidang.transparency.models import EntryBundle, LogState, Tile
 
 STATE_ID = 1
@@ -95,8 +98,21 @@ def signed_checkpoint() -> bytes:
 
 def _bundle_rows(indices: Iterable[int]) -> dict[int, tuple[int, bytes]]:
     """{bundle index: (count, uncompressed bundle)} of the stored bundles asked for."""
-    rows = EntryBundle.objects.filter(index__in=set(indices)).values_list("index", "count", "data")
-    return {index: (count, zlib.decompress(data)) for index, count, data in rows}
+    return _unpack(EntryBundle.objects.filter(index__in=set(indices))
+                   .values_list("index", "count", "data"))
+
+
+def _unpack(rows: Iterable[tuple[int, int, bytes]]) -> dict[int, tuple[int, bytes]]:
+    """Rows of EntryBundle uncompressed, archived ones (empty data) read from the archive."""
+    found, archived = {}, []
+    for index, count, data in rows:
+        if data:
+            found[index] = (count, zlib.decompress(data))
+        else:
+            archived.append(index)
+    found.update((index, (WIDTH, bundle)) for index, bundle in
+                 archive.read_bundles(archived).items())
+    return found
 
 
 def leaf_tile(bundle: bytes) -> bytes:
@@ -160,9 +176,10 @@ def all_entries(start: int = 0) -> Iterator[tuple[int, bytes]]:
     number = start // WIDTH
     while True:
         rows = list(EntryBundle.objects.filter(index__gte=number).order_by("index")
-                    .values_list("index", "data")[:64])
-        for number, data in rows:
-            for offset, item in enumerate(decode_bundle(zlib.decompress(data))):
+                    .values_list("index", "count", "data")[:64])
+        bundles = _unpack(rows)
+        for number, _count, _data in rows:
+            for offset, item in enumerate(decode_bundle(bundles[number][1])):
                 if number * WIDTH + offset >= start:
                     yield number * WIDTH + offset, item
         if len(rows) < 64:

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from tuidang.transparency import archive as log_archive
 from tuidang.transparency.export import export_log
 
 
@@ -17,11 +18,26 @@ class Command(BaseCommand):
             help="write entry bundles only gzip-compressed, as tile/entries/N.gz (for "
                  "nginx's gzip_static; a plain static host cannot serve them)",
         )
+        parser.add_argument(
+            "--archive", action="store_true",
+            help="then drop from the database the full entry bundles that the directory "
+                 "(LOG_ARCHIVE_DIR, with --gzip-bundles) now holds on disk",
+        )
 
-    def handle(self, *args, directory: Path, gzip_bundles: bool = False, **options) -> None:
+    def handle(self, *args, directory: Path, gzip_bundles: bool = False,
+               archive: bool = False, **options) -> None:
+        if archive and not gzip_bundles:
+            raise CommandError("--archive keeps the gzip bundles: give --gzip-bundles too")
         directory.mkdir(parents=True, exist_ok=True)
         result = export_log(directory, gzip_bundles=gzip_bundles)
         self.stdout.write(
             f"log size {result.size}: wrote {result.written} files, "
             f"kept {result.skipped} unchanged, into {directory}"
         )
+        if archive:
+            try:
+                released = log_archive.release(directory, result.size)
+            except log_archive.ArchiveError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"archived {released} entry bundles: dropped from the database")
+

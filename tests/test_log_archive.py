@@ -1,0 +1,146 @@
+"""Archiving the log's full entry bundles to nginx's copy (log_export --archive)."""
+
+import gzip
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import declare, receipt_code
+from tuidang.registry.actions import DeclarationData, PersonData, revoke_declaration
+from tuidang.registry.actions import submit_declarations_bulk as submit_bulk
+from tuidang.registry.models import Declaration, Revocation
+from tuidang.tlog.bundle import decode_bundle, encode_bundle
+from tuidang.transparency import keys, sequencer, storage
+from tuidang.transparency.archive import ArchiveError, bundle_path
+from tuidang.transparency.models import EntryBundle
+
+pytestmark = pytest.mark.django_db
+
+AUDIT = str(Path(sys.executable).parent / "tuidang-audit")
+
+
+def audit(directory: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([AUDIT, str(directory), "--key", keys.verifier_key(), "--no-progress"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def add(count: int, start: int = 0) -> None:
+    submit_bulk([DeclarationData([PersonData(f"人{start + i}", ("party",))])
+                 for i in range(count)], channel="self")
+    sequencer.drain()
+
+
+def export(directory: Path, *options: str) -> str:
+    out = StringIO()
+    call_command("log_export", "--gzip-bundles", *options, directory, stdout=out)
+    return out.getvalue()
+
+
+def kept_in_database() -> dict[int, bool]:
+    return {index: bool(data) for index, data in
+            EntryBundle.objects.order_by("index").values_list("index", "data")}
+
+
+@pytest.fixture
+def archive_dir(tmp_path, settings):
+    settings.LOG_ARCHIVE_DIR = tmp_path / "log"
+    return tmp_path / "log"
+
+
+def test_it_drops_full_bundles_behind_the_edge_and_reads_them_back_checked(
+        client, archive_dir, tmp_path):
+    code = receipt_code(declare(client, "张三"))  # log index 0, in the first bundle
+    add(900)
+    before = storage.entries([0, 300, 700, 900])
+    output = export(archive_dir, "--archive")
+    assert "archived 2 entry bundles" in output
+    # Bundle 2 is the last full one (the sequencer reads it), bundle 3 is the open one.
+    assert kept_in_database() == {0: False, 1: False, 2: True, 3: True}
+    assert storage.entries([0, 300, 700, 900]) == before
+    assert audit(archive_dir).returncode == 0
+
+    # A receipt of an archived entry still proves it, and a plain mirror's export, which
+    # has no gzip files of its own, reads the archived entries.
+    proof = tmp_path / "mine.tlog-proof"
+    entry = tmp_path / "mine.entry"
+    proof.write_bytes(client.post("/en/receipt/proof/", {"code": code}).content)
+    entry.write_bytes(client.post("/en/receipt/entry/", {"code": code}).content)
+    assert "张三".encode() in entry.read_bytes()
+    checked = subprocess.run([AUDIT, "--receipt", str(proof), "--entry", str(entry),
+                              "--key", keys.verifier_key()], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    call_command("log_export", tmp_path / "mirror", stdout=StringIO())
+    assert audit(tmp_path / "mirror").returncode == 0
+    assert (tmp_path / "mirror/tile/entries/000").read_bytes() == gzip.decompress(
+        bundle_path(archive_dir, 0).read_bytes())
+
+
+def test_the_sequencer_goes_on_and_revokes_an_archived_entry(archive_dir):
+    add(800)
+    export(archive_dir, "--archive")
+    revoke_declaration(Declaration.objects.get(log_index=5), Revocation.Reason.RETRACTED)
+    add(300, start=800)
+    assert "archived 1 entry bundles" in export(archive_dir, "--archive")
+    assert kept_in_database() == {0: False, 1: False, 2: False, 3: True, 4: True}
+    result = audit(archive_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "size=1101" in result.stdout and "persons=1099" in result.stdout
+    assert "archived 0 entry bundles" in export(archive_dir, "--archive")
+
+
+def test_a_damaged_or_missing_archived_bundle_is_an_error_never_a_wrong_entry(archive_dir):
+    add(800)
+    export(archive_dir, "--archive")
+    path = bundle_path(archive_dir, 0)
+    entries = decode_bundle(gzip.decompress(path.read_bytes()))
+    assert "人3\n".encode() in entries[3]
+    entries[3] = entries[3].replace("人3\n".encode(), "人9\n".encode())
+    path.write_bytes(gzip.compress(encode_bundle(entries)))
+    with pytest.raises(ArchiveError, match="does not hold the entries of bundle 0"):
+        storage.entries([3])
+    path.write_bytes(b"not gzip")
+    with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
+        storage.entries([3])
+    path.unlink()
+    with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
+        storage.entries([3])
+    assert storage.entries([300])  # the other archived bundle is intact
+
+
+def test_it_releases_nothing_that_differs_on_disk(archive_dir):
+    add(800)
+    export(archive_dir)
+    path = bundle_path(archive_dir, 1)
+    good = path.read_bytes()
+    path.write_bytes(gzip.compress(b"\x00\x01x"))
+    with pytest.raises(CommandError, match="differs from bundle 1"):
+        export(archive_dir, "--archive")
+    # Bundle 0 was checked and released in the same batch as 1: neither was.
+    assert kept_in_database() == {0: True, 1: True, 2: True, 3: True}
+    path.write_bytes(good)
+    assert "archived 2 entry bundles" in export(archive_dir, "--archive")
+
+
+def test_it_refuses_to_archive_elsewhere_than_where_bundles_are_read(tmp_path, settings):
+    add(800)
+    settings.LOG_ARCHIVE_DIR = None
+    with pytest.raises(CommandError, match="is not LOG_ARCHIVE_DIR"):
+        export(tmp_path / "log", "--archive")
+    settings.LOG_ARCHIVE_DIR = tmp_path / "elsewhere"
+    with pytest.raises(CommandError, match="is not LOG_ARCHIVE_DIR"):
+        export(tmp_path / "log", "--archive")
+    with pytest.raises(CommandError, match="--gzip-bundles"):
+        call_command("log_export", "--archive", tmp_path / "elsewhere", stdout=StringIO())
+    assert all(kept_in_database().values())
+
+
+def test_an_archived_bundle_without_the_setting_is_a_clear_error(archive_dir, settings):
+    add(800)
+    export(archive_dir, "--archive")
+    settings.LOG_ARCHIVE_DIR = None
+    with pytest.raises(ArchiveError, match="LOG_ARCHIVE_DIR is not set"):
+        storage.entries([1])
