@@ -33,7 +33,7 @@ def test_it_makes_codes_of_the_serial_and_a_64_bit_secret_without_look_alikes(cl
     # Only a verifier is stored: neither the code nor its secret part.
     for code, declaration in zip(codes, Declaration.objects.order_by("id"), strict=True):
         secret = receipts.normalize_code(code)[receipts.SERIAL_SYMBOLS:]
-        assert len(bytes(declaration.receipt_hash)) == 16
+        assert len(bytes(declaration.receipt_hash)) == receipts.VERIFIER_BYTES == 8
         assert secret.encode() not in bytes(declaration.receipt_hash)
 
 
@@ -53,6 +53,21 @@ def test_it_finds_nothing_with_the_right_serial_and_a_wrong_secret(client):
     html = lookup(client, wrong).content.decode()
     assert "No declaration has this receipt code" in html
     assert 'data-status="received"' in lookup(client, code).content.decode()
+
+
+def test_it_still_finds_a_declaration_whose_row_has_a_16_byte_verifier(client, settings):
+    code = receipt_code(declare(client, "张三"))
+    serial, secret = receipts.split_code(receipts.normalize_code(code))
+    former = receipts.verifier(settings.RECEIPT_KEY, 16)(serial, secret)
+    assert former[:8] == bytes(Declaration.objects.get().receipt_hash)
+    Declaration.objects.update(receipt_hash=former)  # as rows made before December 2026
+    assert 'data-status="received"' in lookup(client, code).content.decode()
+    wrong = code[:-1] + ("B" if code[-1] == "A" else "A")
+    assert "No declaration has this receipt code" in lookup(client, wrong).content.decode()
+    # Nor does a verifier of another length match its own prefix of the right one.
+    for cut in (0, 4, 12):
+        Declaration.objects.update(receipt_hash=former[:cut])
+        assert "No declaration has this receipt code" in lookup(client, code).content.decode()
 
 
 def test_it_still_finds_a_declaration_by_a_code_from_before_serials(client):

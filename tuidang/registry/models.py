@@ -47,6 +47,7 @@ class Declaration(models.Model):
     )
     # The receipt code's verifier: a keyed hash of the serial and the code's secret part
     # (registry/receipts.py). Found through the primary key, so it needs no index.
+    # 8 bytes; rows made before December 2026 keep 16 (receipts.verify takes both).
     receipt_hash = models.BinaryField(max_length=16)
     hold_reason = models.CharField(max_length=32, blank=True)
 
