@@ -190,3 +190,27 @@ def test_an_export_reads_each_bundle_once_and_completes_an_interrupted_one(
     assert files(tmp_path) == complete
     result = audit(str(tmp_path), "--key", keys.verifier_key())
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_full_tile_replaces_the_partial_versions_earlier_exports_wrote(client, tmp_path):
+    build_log(client, 10)
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    old_checkpoint = tmp_path.parent / "old-checkpoint"
+    old_checkpoint.write_bytes(storage.signed_checkpoint())
+    old_bundle = storage.entry_bundle(0, 10)
+    for i in range(290):
+        declare(client, f"后来{i}")
+    sequencer.drain()
+    assert storage.state().size == 300
+    call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
+    names = set(files(tmp_path))
+    assert {"tile/entries/000.gz", "tile/0/000", "tile/entries/001.p/44.gz", "tile/0/001.p/44",
+            "tile/1/000.p/1"} <= names
+    assert not (tmp_path / "tile/entries/000.p").exists()
+    assert not (tmp_path / "tile/0/000.p").exists()
+    result = audit(str(tmp_path), "--key", keys.verifier_key(), "--prev", str(old_checkpoint))
+    assert result.returncode == 0, result.stdout + result.stderr
+    # A client holding the old checkpoint still gets its partial tile from the application
+    # (nginx passes a file it does not have on to it).
+    response = client.get("/log/tile/entries/000.p/10")
+    assert response.status_code == 200 and response.content == old_bundle
