@@ -1,8 +1,10 @@
 """Archiving the log's full entry bundles to nginx's copy (log_export --archive)."""
 
 import gzip
+import http.server
 import subprocess
 import sys
+import threading
 from io import StringIO
 from pathlib import Path
 
@@ -105,6 +107,9 @@ def test_a_damaged_or_missing_archived_bundle_is_an_error_never_a_wrong_entry(ar
     path.write_bytes(b"not gzip")
     with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
         storage.entries([3])
+    path.write_bytes(gzip.compress(bytes(20_000_000)))  # unpacks past any bundle
+    with pytest.raises(ArchiveError, match="not one gzip file of at most an entry bundle"):
+        storage.entries([3])
     path.unlink()
     with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
         storage.entries([3])
@@ -142,5 +147,91 @@ def test_an_archived_bundle_without_the_setting_is_a_clear_error(archive_dir, se
     add(800)
     export(archive_dir, "--archive")
     settings.LOG_ARCHIVE_DIR = None
-    with pytest.raises(ArchiveError, match="LOG_ARCHIVE_DIR is not set"):
+    with pytest.raises(ArchiveError, match="neither LOG_ARCHIVE_DIR nor LOG_ARCHIVE_URL is set"):
         storage.entries([1])
+
+
+class LogServer:
+    """A static /log/ over HTTP in this process, as nginx serves it: each bundle from its
+    .gz file, sent gzip-encoded to a client that accepts gzip."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory, self.headers, self.tamper = directory, [], False
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.headers.append(dict(self.headers))
+                path = server.directory / (self.path.removeprefix("/log/") + ".gz")
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                body = path.read_bytes()
+                if server.tamper:
+                    body = gzip.compress(gzip.decompress(body).replace("人1".encode(),
+                                                                       "人7".encode()))
+                self.send_response(200)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/log/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def log_server(archive_dir):
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    server = LogServer(archive_dir)
+    yield server
+    server.close()
+
+
+def test_a_machine_without_the_directory_fetches_archived_bundles_checked(
+        archive_dir, log_server, settings, tmp_path):
+    add(800)
+    before = storage.entries([1, 300])
+    export(archive_dir, "--archive")
+    # Another machine: an empty directory of its own, nginx's /log/ as the source.
+    settings.LOG_ARCHIVE_DIR = tmp_path / "elsewhere"
+    settings.LOG_ARCHIVE_URL = log_server.url
+    assert storage.entries([1, 300]) == before
+    assert len(log_server.headers) == 2
+    assert all(h["X-Tuidang-Archive"] == "1" and "gzip" in h["Accept-Encoding"]
+               for h in log_server.headers)
+    settings.LOG_ARCHIVE_DIR = None
+    assert storage.entries([1]) == {1: before[1]}
+    log_server.tamper = True  # whatever the source sends is checked against the database
+    with pytest.raises(ArchiveError, match="does not hold the entries of bundle 0"):
+        storage.entries([1])
+    log_server.close()
+    with pytest.raises(ArchiveError, match="tile/entries/000"):
+        storage.entries([1])
+
+
+def test_a_fetch_that_nginx_passed_on_is_never_passed_on_again(
+        client, archive_dir, log_server, settings, tmp_path):
+    add(800)
+    export(archive_dir, "--archive")
+    settings.LOG_ARCHIVE_DIR = tmp_path / "elsewhere"  # this machine lacks the file
+    settings.LOG_ARCHIVE_URL = log_server.url
+    # A browser's request: the application reads the archive, through the URL.
+    assert client.get("/log/tile/entries/000").status_code == 200
+    assert len(log_server.headers) == 1
+    # Another machine's fetch, passed on by nginx: not fetched in turn (no loop).
+    response = client.get("/log/tile/entries/000", HTTP_X_TUIDANG_ARCHIVE="1")
+    assert response.status_code == 404
+    assert len(log_server.headers) == 1
+    settings.LOG_ARCHIVE_DIR = archive_dir  # the machine that has it answers it
+    response = client.get("/log/tile/entries/000", HTTP_X_TUIDANG_ARCHIVE="1")
+    assert response.status_code == 200
+    assert response.content == gzip.decompress(bundle_path(archive_dir, 0).read_bytes())

@@ -6,6 +6,7 @@ deployment stops the process at start-up instead of running with a default.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -25,6 +26,17 @@ def env_dir(name: str) -> Path | None:
     if not Path(raw).is_absolute():
         raise ImproperlyConfigured(f"{name} must be an absolute path, got {raw!r}")
     return Path(raw)
+
+
+def env_base_url(name: str) -> str | None:
+    """An http(s) URL ending in "/", or None when the variable is unset or empty."""
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw if raw.endswith("/") else raw + "/"
 
 
 def env_bool(name: str, default: bool = False) -> bool:

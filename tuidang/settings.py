@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.env import env_bool, env_dir, env_float, env_int, env_secret, env_str
+from tuidang.env import env_base_url, env_bool, env_dir, env_float, env_int, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TUIDANG_VAR_DIR", str(BASE_DIR / "var")))
@@ -212,6 +212,9 @@ LOG_SIGNING_KEY_FILE = Path(env_str("LOG_SIGNING_KEY_FILE", str(VAR_DIR / "log-s
 # Where full entry bundles are read from once `log_export --archive` has dropped them
 # from the database: nginx's copy of the log (transparency/archive.py). Unset, none are.
 LOG_ARCHIVE_DIR = env_dir("LOG_ARCHIVE_DIR")
+# Where a machine without that directory fetches archived bundles (checked all the same):
+# the log's public /log/ URL, or nginx's address on a private network.
+LOG_ARCHIVE_URL = env_base_url("LOG_ARCHIVE_URL")
 SEQUENCER_INTERVAL = env_float("SEQUENCER_INTERVAL", 1.0, minimum=0.01, maximum=60.0)
 # Most entries per step. A step holds the database's write lock; on SQLite that stops
 # intake meanwhile, so steps are kept to about 50 ms there (1,000 entries) and follow

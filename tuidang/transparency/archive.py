@@ -13,12 +13,20 @@ Reading an archived bundle reads `tile/entries/<N>.gz` and checks it against the
 hash tile in the database (hash N mod 256 of tile 1/⌊N/256⌋ is the root of bundle N's leaf
 hashes), so a damaged, altered or missing file is an ArchiveError, never a wrong proof or
 count. As DESIGN.md asks, the tile storage is untrusted and the database is trusted.
+Since the check makes any copy as good as the original, a machine without the directory
+fetches the bundle from `LOG_ARCHIVE_URL` (the public `/log/`, or nginx's address on the
+private network). Such a fetch says so in a header, and the application answering it
+reads its own directory only (`local_only`): when nginx lacks a file it asks the
+application, which must not ask nginx again.
 """
 
-import gzip
+import contextlib
+import contextvars
 import os
+import urllib.error
+import urllib.request
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +39,10 @@ from tuidang.transparency.models import EntryBundle, Tile
 WIDTH = tlog_tiles.TILE_WIDTH
 HASH_SIZE = tlog_tiles.HASH_SIZE
 BATCH = 256  # bundles checked and released per query
+FETCH_HEADER = "X-Tuidang-Archive"
+FETCH_TIMEOUT = 10.0
+_LARGEST = WIDTH * (2 + 65535)  # no bundle is larger
+_local_only = contextvars.ContextVar("archive_local_only", default=False)
 
 
 class ArchiveError(RuntimeError):
@@ -41,18 +53,65 @@ def bundle_path(directory: Path, index: int) -> Path:
     return directory / (tlog_tiles.TileRef(0, index, WIDTH, True).path() + ".gz")
 
 
-def _directory() -> Path:
-    if not settings.LOG_ARCHIVE_DIR:
-        raise ArchiveError("entry bundles are archived, and LOG_ARCHIVE_DIR is not set")
-    return Path(settings.LOG_ARCHIVE_DIR)
+@contextlib.contextmanager
+def local_only() -> Iterator[None]:
+    """Within the block, archived bundles are read from LOG_ARCHIVE_DIR only."""
+    token = _local_only.set(True)
+    try:
+        yield
+    finally:
+        _local_only.reset(token)
+
+
+def _gunzip(where: object, data: bytes) -> bytes:
+    """One gzip member, unpacked no further than the largest bundle (the source is
+    untrusted: a small file must not unpack into gigabytes)."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        bundle = inflate.decompress(data, _LARGEST)
+    except zlib.error as exc:
+        raise ArchiveError(f"{where}: {exc}") from None
+    if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
+        raise ArchiveError(f"{where}: not one gzip file of at most an entry bundle")
+    return bundle
 
 
 def _read(directory: Path, index: int) -> bytes:
     path = bundle_path(directory, index)
     try:
-        return gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        return _gunzip(path, path.read_bytes())
+    except OSError as exc:
         raise ArchiveError(f"{path}: {exc}") from None
+
+
+def _fetch(base_url: str, index: int) -> bytes:
+    url = base_url + tlog_tiles.TileRef(0, index, WIDTH, True).path()
+    request = urllib.request.Request(url, headers={  # noqa: S310 (http or https: settings)
+        "Accept-Encoding": "gzip", "User-Agent": "tuidang", FETCH_HEADER: "1"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            data = response.read(_LARGEST + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise ArchiveError(f"{url}: {exc}") from None
+    if len(data) > _LARGEST:
+        raise ArchiveError(f"{url}: larger than any entry bundle")
+    return _gunzip(url, data) if encoding in ("gzip", "x-gzip") else data
+
+
+def _bundle(index: int) -> bytes:
+    """Bundle `index` from LOG_ARCHIVE_DIR, or else from LOG_ARCHIVE_URL (unchecked)."""
+    directory, url = settings.LOG_ARCHIVE_DIR, settings.LOG_ARCHIVE_URL
+    if directory is not None and (url is None or _local_only.get()
+                                  or bundle_path(directory, index).exists()):
+        return _read(directory, index)
+    if url is None:
+        raise ArchiveError("entry bundles are archived, and neither LOG_ARCHIVE_DIR nor "
+                           "LOG_ARCHIVE_URL is set")
+    if _local_only.get():
+        raise ArchiveError("entry bundles are archived, LOG_ARCHIVE_DIR is not set, and a "
+                           "fetch for another machine is not passed on")
+    return _fetch(url, index)
 
 
 def read_bundles(indices: Iterable[int]) -> dict[int, bytes]:
@@ -61,12 +120,11 @@ def read_bundles(indices: Iterable[int]) -> dict[int, bytes]:
     wanted = sorted(set(indices))
     if not wanted:
         return {}
-    directory = _directory()
     parents = dict(Tile.objects.filter(level=1, index__in={i // WIDTH for i in wanted})
                    .values_list("index", "data"))
     found = {}
     for index in wanted:
-        bundle = _read(directory, index)
+        bundle = _bundle(index)
         offset = (index % WIDTH) * HASH_SIZE
         expected = bytes(parents.get(index // WIDTH, b""))[offset:offset + HASH_SIZE]
         try:
@@ -75,8 +133,8 @@ def read_bundles(indices: Iterable[int]) -> dict[int, bytes]:
         except ValueError:
             root = b""
         if not expected or root != expected:
-            raise ArchiveError(f"{bundle_path(directory, index)} does not hold the "
-                               f"entries of bundle {index}")
+            raise ArchiveError(f"{tlog_tiles.TileRef(0, index, WIDTH, True).path()} (archived) "
+                               f"does not hold the entries of bundle {index}")
         found[index] = bundle
     return found
 

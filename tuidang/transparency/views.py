@@ -1,10 +1,12 @@
 """The log's static read path: checkpoint, hash tiles, entry bundles, verifier key."""
 
+import contextlib
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from tuidang.tlog import tiles as tlog_tiles
-from tuidang.transparency import keys, storage
+from tuidang.transparency import archive, keys, storage
 
 TEXT = "text/plain; charset=utf-8"
 BINARY = "application/octet-stream"
@@ -37,14 +39,26 @@ def tile(request: HttpRequest, tile_path: str) -> HttpResponse:
         ref = tlog_tiles.parse_tile_path("tile/" + tile_path)
     except ValueError:
         raise Http404("not a tile path") from None
-    size = storage.state().size if ref.is_entries else None
+    # Another machine fetching an archived bundle from nginx, which passed it on here:
+    # read our own archive only, never fetch in turn (archive.py).
+    fetched = archive.FETCH_HEADER in request.headers
+    with archive.local_only() if fetched else contextlib.nullcontext():
+        try:
+            body = _tile_body(ref)
+        except archive.ArchiveError:
+            if fetched:
+                raise Http404("not in this machine's archive") from None
+            raise
+    return _response(body, BINARY, IMMUTABLE)
+
+
+def _tile_body(ref: tlog_tiles.TileRef) -> bytes:
     if ref.is_entries:
         # Serve only entries that the current checkpoint covers.
-        if ref.index * tlog_tiles.TILE_WIDTH + ref.width > size:
+        if ref.index * tlog_tiles.TILE_WIDTH + ref.width > storage.state().size:
             raise Http404("no such tile")
-        body = storage.entry_bundle(ref.index, ref.width)
-    else:
-        body = tlog_tiles.tile_data_for(ref, storage.read_tile)
-        if body is None:
-            raise Http404("no such tile")
-    return _response(body, BINARY, IMMUTABLE)
+        return storage.entry_bundle(ref.index, ref.width)
+    body = tlog_tiles.tile_data_for(ref, storage.read_tile)
+    if body is None:
+        raise Http404("no such tile")
+    return body
