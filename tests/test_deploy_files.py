@@ -24,7 +24,8 @@ from django.core.management import call_command
 
 from tests.factories import declare
 from tests.service import ROOT, free_port, start, wait_for
-from tuidang.transparency import keys, storage
+from tuidang.registry.actions import DeclarationData, PersonData, submit_declarations_bulk
+from tuidang.transparency import archive, keys, storage
 
 DEPLOY = ROOT / "deploy"
 
@@ -210,17 +211,55 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path,
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.startswith("OK test.tuidang.example/log size=1 ")
     finally:
-        if service.poll() is None:
-            service.send_signal(signal.SIGINT)
-            try:
-                service.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(service.pid, signal.SIGKILL)  # runservice and its children
-                service.communicate()
-        proxy.send_signal(signal.SIGQUIT)
-        proxy.wait(timeout=20)
+        stop(service, proxy)
     # No request was logged anywhere.
     assert not (tmp_path / "access.log").exists() or not (tmp_path / "access.log").read_text()
+
+
+def stop(service: subprocess.Popen, proxy: subprocess.Popen) -> None:
+    if service.poll() is None:
+        service.send_signal(signal.SIGINT)
+        try:
+            service.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(service.pid, signal.SIGKILL)  # runservice and its children
+            service.communicate()
+    proxy.send_signal(signal.SIGQUIT)
+    proxy.wait(timeout=20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_machine_reads_archived_bundles_through_nginx(tmp_path, settings):
+    nginx = need("nginx")
+    submit_declarations_bulk([DeclarationData([PersonData(f"人{i}", ("party",))])
+                              for i in range(800)], channel="self")
+    call_command("sequencer", "--once")
+    public_log = tmp_path / "public/log"
+    settings.LOG_ARCHIVE_DIR = public_log
+    call_command("log_export", "--gzip-bundles", "--archive", str(public_log))
+    expected = storage.entries([5, 300])
+    app_port = free_port()
+    ports = {name: free_port() for name in ("http", "https", "onion")}
+    config = nginx_config(tmp_path, app_port, ports)
+    log_url = f"http://127.0.0.1:{ports['onion']}/log/"
+    # Every machine with both settings, as in deploy/tuidang.env.example.
+    service = start(["runservice"], PORT=str(app_port), LOG_ARCHIVE_DIR=str(public_log),
+                    LOG_ARCHIVE_URL=log_url)
+    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"])
+    try:
+        wait_for(log_url.replace("/log/", "/count.json"))
+        # This process plays a machine without the directory: nginx's disk answers it.
+        settings.LOG_ARCHIVE_DIR = tmp_path / "not-here"
+        settings.LOG_ARCHIVE_URL = log_url
+        assert storage.entries([5, 300]) == expected
+        # A bundle missing from nginx's disk: nginx asks the application, which has no
+        # copy either and does not ask nginx in turn (it would, again and again, until
+        # every thread waited on another): a 404 at once, not a time-out.
+        archive.bundle_path(public_log, 0).unlink()
+        with pytest.raises(archive.ArchiveError, match="404"):
+            storage.entries([5])
+    finally:
+        stop(service, proxy)
 
 
 def test_the_torrc_snippet_is_valid(tmp_path):
