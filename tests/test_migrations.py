@@ -154,3 +154,31 @@ def test_persons_are_packed_into_their_declarations_and_unpacked_if_migrated_bac
             for p in back] == [
         (alone.pk, 0, "王一", 11, ""), (family.pk, 0, "李二", 20, ""),
         (family.pk, 1, "李三", 21, ""), (family.pk, 2, "李四", 22, "student")]
+
+
+def test_statuses_and_channels_become_codes_and_words_again_if_migrated_back(old_apps):
+    apps = _migrate([("registry", "0006_pack_persons")])
+    Declaration_ = apps.get_model("registry", "Declaration")
+    kinds = [("held", "import", "pending"), ("accepted", "in-person", "approved"),
+             ("revoked", "email", "rejected"), ("received", "self", "none")]
+    for number, (status, channel, statement_status) in enumerate(kinds):
+        Declaration_.objects.create(
+            status=status, channel=channel, statement_status=statement_status,
+            received_on=DAY, receipt_hash=b"\x00" * 8, person_count=1, party_count=1,
+            league_count=0, pioneers_count=0, people=b"", identity_digest=number,
+            statement_salt=b"", private_commitment=b"")
+
+    def raw() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT status, channel, statement_status FROM registry_declaration "
+                           "ORDER BY id")
+            return cursor.fetchall()
+
+    _migrate(_latest())
+    assert raw() == [("h", "m", "p"), ("a", "i", "a"), ("v", "e", "x"), ("r", "s", "n")]
+    assert list(Declaration.objects.order_by("id").values_list(
+        "status", "channel", "statement_status")) == kinds
+    assert list(Declaration.objects.filter(status="held").values_list("channel", flat=True)) \
+        == ["import"]
+    _migrate([("registry", "0006_pack_persons")])
+    assert raw() == kinds

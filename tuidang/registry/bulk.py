@@ -177,11 +177,29 @@ def store(prepared: list[Prepared]) -> list[int]:
         identities.extend(item.identities)
         entries.append((serial, complete_declaration(
             serial, item.entry, bytes(item.row[_COMMITMENT]) or item.filler)))
-    _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, declarations, 0)
+    _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, _encoded(declarations), 0)
     if identities:
         _insert(PersonIdentity._meta.db_table, IDENTITY_COLUMNS, identities, 0)
     _insert(PendingEntry._meta.db_table, ("declaration_id", "data"), entries, 0)
     return ids
+
+
+_STATUS, _CHANNEL, _STATEMENT_STATUS = 1, 2, 15
+_CODES = tuple((position, Declaration._meta.get_field(DECLARATION_COLUMNS[position]).codes)
+               for position in (_STATUS, _CHANNEL, _STATEMENT_STATUS))
+
+
+def _encoded(rows: list[list]) -> list[list]:
+    """Copies of declaration rows with the coded columns as the database keeps them
+    (registry/coded.py); the rows themselves stay as the model holds them (as_declaration)."""
+    (status, statuses), (channel, channels), (statement, statements) = _CODES
+    encoded = []
+    for row in rows:
+        row = row.copy()
+        row[status], row[channel] = statuses[row[status]], channels[row[channel]]
+        row[statement] = statements[row[statement]]
+        encoded.append(row)
+    return encoded
 
 
 def as_declaration(item: Prepared, helper: AbstractBaseUser | None) -> Declaration:

@@ -24,6 +24,14 @@ class Channel(models.TextChoices):
 
 HELPER_CHANNELS = [Channel.IN_PERSON, Channel.PHONE, Channel.HOTLINE, Channel.EMAIL]
 
+# The one-character codes the database keeps for a declaration's status, channel and
+# statement status (registry/coded.py). Never change a code: rows hold them.
+STATUS_CODES = {"received": "r", "held": "h", "accepted": "a", "rejected": "x",
+                "revoked": "v"}
+STATEMENT_STATUS_CODES = {"none": "n", "pending": "p", "approved": "a", "rejected": "x"}
+CHANNEL_CODES = {"self": "s", "in-person": "i", "phone": "p", "hotline": "h", "email": "e",
+                 "import": "m"}
+
 
 class Sector(models.TextChoices):
     OFFICIAL = "official", _("Government official")

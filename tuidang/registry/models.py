@@ -10,7 +10,13 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.registry.choices import Channel
+from tuidang.registry.choices import (
+    CHANNEL_CODES,
+    STATEMENT_STATUS_CODES,
+    STATUS_CODES,
+    Channel,
+)
+from tuidang.registry.coded import CodedChoiceField
 from tuidang.registry.people import Person, unpack
 
 
@@ -38,8 +44,10 @@ class Declaration(models.Model):
     work, queues), so most rows are in the primary key and two small indexes only.
     """
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # In the column as one-character codes (registry/coded.py).
+    status = CodedChoiceField(max_length=10, choices=Status.choices, default=Status.RECEIVED,
+                              codes=STATUS_CODES)
+    channel = CodedChoiceField(max_length=10, choices=Channel.choices, codes=CHANNEL_CODES)
     received_on = models.DateField(help_text="Date in China Standard Time; never a time.")
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -66,8 +74,9 @@ class Declaration(models.Model):
 
     statement_title = models.CharField(max_length=200, blank=True)
     statement_text = models.TextField(blank=True)
-    statement_status = models.CharField(
-        max_length=10, choices=StatementStatus.choices, default=StatementStatus.NONE
+    statement_status = CodedChoiceField(
+        max_length=10, choices=StatementStatus.choices, default=StatementStatus.NONE,
+        codes=STATEMENT_STATUS_CODES,
     )
     # Publishing statement_salt lets anyone check a published statement against the log;
     # empty when there is no statement (the entry then commits to none).

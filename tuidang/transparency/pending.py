@@ -12,6 +12,7 @@ own day and channel). Revocations, rare, go through the entry objects and tally_
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -96,14 +97,22 @@ def _rows(serials: list[int]) -> dict[int, tuple]:
     scattered: list[int] = []
     for start, end in storage.runs(serials):
         if end - start >= storage.MIN_RUN:
-            found.update((row[0], row) for row in _raw_rows(Declaration.objects.filter(
+            found.update(_decoded(Declaration.objects.filter(
                 id__gte=serials[start], id__lte=serials[end - 1]).values_list(*_COLUMNS)))
         else:
             scattered += serials[start:end]
     for start in range(0, len(scattered), _IN_CHUNK):
-        found.update((row[0], row) for row in _raw_rows(Declaration.objects.filter(
+        found.update(_decoded(Declaration.objects.filter(
             id__in=scattered[start:start + _IN_CHUNK]).values_list(*_COLUMNS)))
     return found
+
+
+def _decoded(queryset: QuerySet) -> Iterator[tuple[int, tuple]]:
+    """(serial, row) of the raw rows, channel and status as words (registry/coded.py)."""
+    channels = Declaration._meta.get_field("channel").values
+    statuses = Declaration._meta.get_field("status").values
+    for serial, day, channel, status, *rest in _raw_rows(queryset):
+        yield serial, (serial, day, channels[channel], statuses[status], *rest)
 
 
 def _duplicates(received: list[int]) -> list[Future]:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tuidang.registry import days
+from tuidang.registry.choices import STATUS_CODES
 from tuidang.registry.counters import add_to_counters
 from tuidang.registry.models import (
     Declaration,
@@ -110,7 +111,8 @@ class ConcurrentChange(Exception):
 # as they are written, because the step reads them without locking them (a row lock on
 # every row would cost a write per row on PostgreSQL); on SQLite the step holds the
 # database's only write lock from its start, so nothing can change them.
-_LOGGABLE = "log_index IS NULL AND status IN ('received', 'accepted')"
+_LOGGABLE = (f"log_index IS NULL AND status IN ('{STATUS_CODES[Status.RECEIVED]}', "
+             f"'{STATUS_CODES[Status.ACCEPTED]}')")  # as the column holds them
 
 
 def _hold(batch: pending.Batch) -> None:

@@ -267,7 +267,8 @@ def set_log_indices(model: type, ids: list[int], first: int, extra: dict | None 
     # The names come from the model, never from input.
     assignments = "".join(f", {_column(model, name)} = %s" for name in extra)
     condition = f" AND {guard}" if guard else ""
-    values = list(extra.values())
+    values = [model._meta.get_field(name).get_db_prep_value(value, connection)
+              for name, value in extra.items()]  # e.g. a status as its code
     scattered: list[tuple[int, int]] = []  # (id, log index)
     by_range = (f"UPDATE {table} SET {log_index} = {key} + %s{assignments} "  # noqa: S608
                 f"WHERE {key} BETWEEN %s AND %s{condition}")
