@@ -184,20 +184,19 @@ def store(prepared: list[Prepared]) -> list[int]:
     return ids
 
 
-_STATUS, _CHANNEL, _STATEMENT_STATUS = 1, 2, 15
-_CODES = tuple((position, Declaration._meta.get_field(DECLARATION_COLUMNS[position]).codes)
-               for position in (_STATUS, _CHANNEL, _STATEMENT_STATUS))
+# (position in DECLARATION_COLUMNS, the column's codes) of the coded columns.
+_CODED = tuple((DECLARATION_COLUMNS.index(name), Declaration._meta.get_field(name).codes)
+               for name in ("status", "channel", "statement_status"))
 
 
 def _encoded(rows: list[list]) -> list[list]:
     """Copies of declaration rows with the coded columns as the database keeps them
     (registry/coded.py); the rows themselves stay as the model holds them (as_declaration)."""
-    (status, statuses), (channel, channels), (statement, statements) = _CODES
     encoded = []
     for row in rows:
         row = row.copy()
-        row[status], row[channel] = statuses[row[status]], channels[row[channel]]
-        row[statement] = statements[row[statement]]
+        for position, codes in _CODED:
+            row[position] = codes[row[position]]
         encoded.append(row)
     return encoded
 

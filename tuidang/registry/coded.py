@@ -5,8 +5,9 @@ A declaration's status, channel and statement status were stored as their words
 row on PostgreSQL, a tenth of it, once alignment is counted (docs/performance.md). Python
 code, forms, templates, the API and the log keep the words; only the column holds the
 code. The ORM converts both ways (`get_prep_value`, `from_db_value`); code that reads or
-writes rows around the ORM, for speed, converts with `encode`/`decode` itself
-(registry/bulk.py, transparency/pending.py and sequencer.py, storage.set_log_indices).
+writes rows around the ORM, for speed, converts with the field's `codes` and `values`
+itself (registry/bulk.py, transparency/pending.py and sequencer.py), or asks the field
+(storage.set_log_indices).
 """
 
 from django.core import checks
@@ -41,9 +42,3 @@ class CodedChoiceField(models.CharField):
 
     def from_db_value(self, value, expression, connection):
         return self.values.get(value, value)
-
-    def encode(self, value: str) -> str:
-        return self.codes[value]
-
-    def decode(self, code: str) -> str:
-        return self.values[code]

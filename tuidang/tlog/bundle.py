@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
-__all__ = ["MAX_ENTRY_SIZE", "decode_bundle", "encode_bundle"]
+from .tiles import TILE_WIDTH
+
+__all__ = ["MAX_ENTRY_SIZE", "decode_bundle", "encode_bundle", "gunzip"]
 
 MAX_ENTRY_SIZE = 65535
+# No file of a log is larger than a full bundle of entries of the largest size.
+LARGEST_FILE = TILE_WIDTH * (2 + MAX_ENTRY_SIZE)
 
 
 def encode_bundle(entries: Sequence[bytes]) -> bytes:
@@ -37,3 +42,18 @@ def decode_bundle(data: bytes) -> list[bytes]:
         entries.append(bytes(data[pos:pos + n]))
         pos += n
     return entries
+
+
+def gunzip(data: bytes) -> bytes:
+    """The content of one gzip member, unpacked no further than any log file can be (a
+    small file from an untrusted copy must not unpack into gigabytes); ValueError else."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer
+    try:
+        out = inflate.decompress(data, LARGEST_FILE)
+    except zlib.error as e:
+        raise ValueError(f"bad gzip data: {e}") from None
+    if inflate.unconsumed_tail:
+        raise ValueError("gzip data larger than any log file")
+    if not inflate.eof or inflate.unused_data:
+        raise ValueError("bad gzip data: truncated or followed by other bytes")
+    return out

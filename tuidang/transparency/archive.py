@@ -32,7 +32,7 @@ from pathlib import Path
 from django.conf import settings
 
 from tuidang.tlog import tiles as tlog_tiles
-from tuidang.tlog.bundle import decode_bundle
+from tuidang.tlog.bundle import LARGEST_FILE, decode_bundle, gunzip
 from tuidang.tlog.hashing import leaf_hash
 from tuidang.transparency.models import EntryBundle, Tile
 
@@ -41,7 +41,6 @@ HASH_SIZE = tlog_tiles.HASH_SIZE
 BATCH = 256  # bundles checked and released per query
 FETCH_HEADER = "X-Tuidang-Archive"
 FETCH_TIMEOUT = 10.0
-_LARGEST = WIDTH * (2 + 65535)  # no bundle is larger
 _local_only = contextvars.ContextVar("archive_local_only", default=False)
 
 
@@ -49,8 +48,13 @@ class ArchiveError(RuntimeError):
     """An archived entry bundle cannot be read, or is not what the log holds."""
 
 
+def _entries_path(index: int) -> str:
+    """`tile/entries/<index>`, a full bundle's path in the log."""
+    return tlog_tiles.TileRef(0, index, WIDTH, True).path()
+
+
 def bundle_path(directory: Path, index: int) -> Path:
-    return directory / (tlog_tiles.TileRef(0, index, WIDTH, True).path() + ".gz")
+    return directory / (_entries_path(index) + ".gz")
 
 
 @contextlib.contextmanager
@@ -64,16 +68,11 @@ def local_only() -> Iterator[None]:
 
 
 def _gunzip(where: object, data: bytes) -> bytes:
-    """One gzip member, unpacked no further than the largest bundle (the source is
-    untrusted: a small file must not unpack into gigabytes)."""
-    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        bundle = inflate.decompress(data, _LARGEST)
-    except zlib.error as exc:
-        raise ArchiveError(f"{where}: {exc}") from None
-    if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
-        raise ArchiveError(f"{where}: not one gzip file of at most an entry bundle")
-    return bundle
+        return gunzip(data)  # bounded: the copy is untrusted
+    except ValueError as exc:
+        raise ArchiveError(f"{where}: not one gzip file of at most an entry bundle ({exc})"
+                           ) from None
 
 
 def _read(directory: Path, index: int) -> bytes:
@@ -85,16 +84,16 @@ def _read(directory: Path, index: int) -> bytes:
 
 
 def _fetch(base_url: str, index: int) -> bytes:
-    url = base_url + tlog_tiles.TileRef(0, index, WIDTH, True).path()
+    url = base_url + _entries_path(index)
     request = urllib.request.Request(url, headers={  # noqa: S310 (http or https: settings)
         "Accept-Encoding": "gzip", "User-Agent": "tuidang", FETCH_HEADER: "1"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
             encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-            data = response.read(_LARGEST + 1)
+            data = response.read(LARGEST_FILE + 1)
     except (urllib.error.URLError, OSError) as exc:
         raise ArchiveError(f"{url}: {exc}") from None
-    if len(data) > _LARGEST:
+    if len(data) > LARGEST_FILE:
         raise ArchiveError(f"{url}: larger than any entry bundle")
     return _gunzip(url, data) if encoding in ("gzip", "x-gzip") else data
 
@@ -133,8 +132,8 @@ def read_bundles(indices: Iterable[int]) -> dict[int, bytes]:
         except ValueError:
             root = b""
         if not expected or root != expected:
-            raise ArchiveError(f"{tlog_tiles.TileRef(0, index, WIDTH, True).path()} (archived) "
-                               f"does not hold the entries of bundle {index}")
+            raise ArchiveError(f"{_entries_path(index)} (archived) does not hold the "
+                               f"entries of bundle {index}")
         found[index] = bundle
     return found
 

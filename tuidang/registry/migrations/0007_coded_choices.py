@@ -7,7 +7,13 @@ indexes whose conditions name a status are made again with the codes.
 from django.db import migrations, models
 
 import tuidang.registry.coded
-from tuidang.registry.choices import CHANNEL_CODES, STATEMENT_STATUS_CODES, STATUS_CODES
+
+# As registry/choices.py has them, frozen here: the rows hold them.
+STATUS_CODES = {"received": "r", "held": "h", "accepted": "a", "rejected": "x",
+                "revoked": "v"}
+STATEMENT_STATUS_CODES = {"none": "n", "pending": "p", "approved": "a", "rejected": "x"}
+CHANNEL_CODES = {"self": "s", "in-person": "i", "phone": "p", "hotline": "h", "email": "e",
+                 "import": "m"}
 
 _COLUMNS = {"status": STATUS_CODES, "channel": CHANNEL_CODES,
             "statement_status": STATEMENT_STATUS_CODES}

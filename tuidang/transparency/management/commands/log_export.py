@@ -40,4 +40,3 @@ class Command(BaseCommand):
             except log_archive.ArchiveError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"archived {released} entry bundles: dropped from the database")
-
