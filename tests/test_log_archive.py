@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tests.factories import declare, receipt_code
 from tuidang.registry.actions import DeclarationData, PersonData, revoke_declaration
@@ -17,7 +18,7 @@ from tuidang.registry.actions import submit_declarations_bulk as submit_bulk
 from tuidang.registry.models import Declaration, Revocation
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.transparency import keys, sequencer, storage
-from tuidang.transparency.archive import ArchiveError, bundle_path
+from tuidang.transparency.archive import ArchiveError, bundle_path, held_full_bundles
 from tuidang.transparency.models import EntryBundle
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,20 @@ def test_a_fetch_that_nginx_passed_on_is_never_passed_on_again(
     response = client.get("/log/tile/entries/000", HTTP_X_TUIDANG_ARCHIVE="1")
     assert response.status_code == 200
     assert response.content == gzip.decompress(bundle_path(archive_dir, 0).read_bytes())
+
+
+def test_a_release_reads_only_the_bundles_still_held(archive_dir):
+    # 5,000 archived bundles (20 years of a busy log's archive at a smaller scale) and
+    # three held: the release's query must go through the index of held bundles, not
+    # walk the archived rows from bundle 0 as it did.
+    EntryBundle.objects.bulk_create(
+        [EntryBundle(index=index, count=256, data=b"") for index in range(5000)]
+        + [EntryBundle(index=index, count=256, data=b"x") for index in range(5000, 5003)])
+    query, params = held_full_bundles(0, 5002)[:64].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        cursor.execute(explain + query, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "entrybundle_held" in plan, plan
+    assert list(held_full_bundles(0, 5002)) == [(5000, b"x"), (5001, b"x")]

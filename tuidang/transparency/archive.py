@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.bundle import LARGEST_FILE, decode_bundle, gunzip
@@ -146,6 +147,14 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
+def held_full_bundles(start: int, below: int) -> QuerySet:
+    """(index, data) of the full bundles from `start` to `below` still in the database,
+    in order: read through the index of held bundles (EntryBundle.Meta), so a release
+    costs what is left to release, not what was archived before."""
+    return (EntryBundle.objects.filter(index__gte=start, index__lt=below, count=WIDTH)
+            .exclude(data=b"").order_by("index").values_list("index", "data"))
+
+
 def release(directory: Path, size: int) -> int:
     """Drop from the database the full bundles of a log of `size` entries, up to the
     last full one, that `directory` (LOG_ARCHIVE_DIR) holds; returns how many. A bundle
@@ -157,8 +166,7 @@ def release(directory: Path, size: int) -> int:
     below = size // WIDTH - 1  # the last full bundle stays: the sequencer reads it
     start, released = 0, 0
     while True:
-        rows = list(EntryBundle.objects.filter(index__gte=start, index__lt=below, count=WIDTH)
-                    .exclude(data=b"").order_by("index").values_list("index", "data")[:BATCH])
+        rows = list(held_full_bundles(start, below)[:BATCH])
         if not rows:
             return released
         parents = set()

@@ -5,6 +5,7 @@ the trusted state, updated only by the sequencer under its lock.
 """
 
 from django.db import models
+from django.db.models import Q
 
 
 class EntryBundle(models.Model):
@@ -20,6 +21,14 @@ class EntryBundle(models.Model):
     index = models.BigIntegerField(primary_key=True)
     count = models.PositiveSmallIntegerField()
     data = models.BinaryField()
+
+    class Meta:
+        indexes = [
+            # The bundles still held in the database: archiving finds what it may release
+            # here instead of walking every archived row from bundle 0 on each run (about
+            # 1.5 million at 400 million entries). A few rows where archiving runs.
+            models.Index(fields=["index"], condition=~Q(data=b""), name="entrybundle_held"),
+        ]
 
 
 class Tile(models.Model):
