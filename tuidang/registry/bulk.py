@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +41,9 @@ from tuidang.transparency.entries import entry_region
 if TYPE_CHECKING:  # actions imports this module
     from tuidang.registry.actions import DeclarationData
 
-# Rows are built positionally in the models' own field order (Model.from_db needs it).
+# Rows are built positionally in the models' own field order (Model.from_db needs it),
+# with the values as the database keeps them: the coded columns as their codes
+# (registry/coded.py), so that a row goes to the database as it is.
 DECLARATION_COLUMNS = (
     "id", "status", "channel", "received_on", "helper_id", "receipt_hash", "hold_reason",
     "person_count", "party_count", "league_count", "pioneers_count", "people",
@@ -56,6 +57,12 @@ for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (PersonIdentity, ID
         raise ImproperlyConfigured(f"registry/bulk.py: update the columns of {_model.__name__}: "
                                    f"{[f.attname for f in _model._meta.concrete_fields]}")
 _ID, _RECEIPT, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 5, 17, 18, 21
+# (position in DECLARATION_COLUMNS, the field's values by code) of the coded columns.
+_CODED = tuple((DECLARATION_COLUMNS.index(name), Declaration._meta.get_field(name).values)
+               for name in ("status", "channel", "statement_status"))
+_STATUS_CODES = Declaration._meta.get_field("status").codes
+_CHANNEL_CODES = Declaration._meta.get_field("channel").codes
+_STATEMENT_CODES = Declaration._meta.get_field("statement_status").codes
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ def prepare(items: list[DeclarationData], intake: Intake,
     fillers = os.urandom(32 * count)
     person = identity.person_hasher(intake.key)
     _check_intake(intake)
+    received, channel = _STATUS_CODES[Status.RECEIVED], _CHANNEL_CODES[intake.channel]
+    pending, no_statement = (_STATEMENT_CODES[StatementStatus.PENDING],
+                             _STATEMENT_CODES[StatementStatus.NONE])
     prepared = []
     for index, item in enumerate(items):
         persons = item.persons
@@ -144,11 +154,11 @@ def prepare(items: list[DeclarationData], intake: Intake,
                            for name, year in private_persons]}
             commitment_value = b""
         prepared.append(Prepared(secrets[index], [
-            None, Status.RECEIVED, intake.channel, intake.received_on, intake.helper_id,
+            None, received, channel, intake.received_on, intake.helper_id,
             None, item.intake_hold, len(persons), party, league,
             pioneers, people.pack(packed), digests[0], item.statement_title,
             item.statement_text,
-            StatementStatus.PENDING if item.statement_text else StatementStatus.NONE,
+            pending if item.statement_text else no_statement,
             salt, None, commitment_value, None, False, item.import_key,
         ], identities, private, entry, fillers[32 * index : 32 * index + 32]))
     return prepared
@@ -177,33 +187,19 @@ def store(prepared: list[Prepared]) -> list[int]:
         identities.extend(item.identities)
         entries.append((serial, complete_declaration(
             serial, item.entry, bytes(item.row[_COMMITMENT]) or item.filler)))
-    _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, _encoded(declarations), 0)
+    _insert(Declaration._meta.db_table, DECLARATION_COLUMNS, declarations, 0)
     if identities:
         _insert(PersonIdentity._meta.db_table, IDENTITY_COLUMNS, identities, 0)
     _insert(PendingEntry._meta.db_table, ("declaration_id", "data"), entries, 0)
     return ids
 
 
-# (position in DECLARATION_COLUMNS, the column's codes) of the coded columns.
-_CODED = tuple((DECLARATION_COLUMNS.index(name), Declaration._meta.get_field(name).codes)
-               for name in ("status", "channel", "statement_status"))
-
-
-def _encoded(rows: list[list]) -> list[list]:
-    """Copies of declaration rows with the coded columns as the database keeps them
-    (registry/coded.py); the rows themselves stay as the model holds them (as_declaration)."""
-    encoded = []
-    for row in rows:
-        row = row.copy()
-        for position, codes in _CODED:
-            row[position] = codes[row[position]]
-        encoded.append(row)
-    return encoded
-
-
 def as_declaration(item: Prepared, helper: AbstractBaseUser | None) -> Declaration:
     """The stored declaration as a model instance, without reading it back."""
-    declaration = Declaration.from_db(connection.alias, None, item.row)
+    values = item.row.copy()
+    for position, by_code in _CODED:  # as from_db_value would give them
+        values[position] = by_code[values[position]]
+    declaration = Declaration.from_db(connection.alias, None, values)
     if helper is not None:
         declaration.helper = helper
     return declaration
@@ -286,10 +282,8 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[list], skip: int) -
 
 # -- the intake ------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # tlog's channel tokens
-
 
 def _check_intake(intake: Intake) -> None:
-    if not (len(intake.channel) <= 64 and _TOKEN.fullmatch(intake.channel)
-            and type(intake.received_on) is datetime.date):
+    # A channel of the model's choices is also one of tlog's channel tokens.
+    if not (intake.channel in _CHANNEL_CODES and type(intake.received_on) is datetime.date):
         raise ValueError(f"not a valid intake: {intake!r}")
