@@ -286,3 +286,36 @@ def test_it_checks_lines_in_worker_processes_with_the_same_outcome(tmp_path, ali
     for _line, _ref, code in rows:
         assert find_by_receipt(code).helper == alice
     assert run(path, workers=2).splitlines()[-1].endswith("skipped 3 already imported")
+
+
+def _plan(sql: str, params: list) -> str:
+    from django.db import connection
+
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql, params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_it_finds_the_lines_imported_before_through_the_import_key_index(tmp_path, alice):
+    """A batch of a thousand keys is looked up with one probe of the index a key: on
+    PostgreSQL an IN list of them was a scan of the whole table (the planner's choice
+    while the table is small), so each batch of an import read all that came before."""
+    from django.db import connection
+
+    from tuidang.registry import bulk
+
+    lines = "".join(f",人{n},party,,,,,,\n" for n in range(1200))
+    path = write(tmp_path, "many.csv", HEADER + lines)
+    assert run(path).splitlines()[-1] == "imported 1200, rejected 0, skipped 0 already imported"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE registry_declaration")
+    keys = [bytes(k) for k in Declaration.objects.values_list("import_key", flat=True)]
+    wanted = keys[:1000]
+    for sql, params in bulk.import_key_queries(wanted):
+        plan = _plan(sql, params)
+        assert "declaration_import_key" in plan, plan
+        assert "Seq Scan on registry_declaration" not in plan and "SCAN registry" not in plan
+    assert bulk.existing_import_keys([*wanted, b"\0" * 16]) == set(wanted)
+    assert run(path).splitlines()[-1] == "imported 0, rejected 0, skipped 1200 already imported"
