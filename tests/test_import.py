@@ -7,6 +7,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tests.conftest import login_verified
 from tests.factories import (
@@ -16,7 +17,7 @@ from tests.factories import (
     person_named,
     stored_persons,
 )
-from tuidang.registry import sealing
+from tuidang.registry import bulk, sealing
 from tuidang.registry.actions import find_by_receipt
 from tuidang.registry.models import Declaration, Status
 from tuidang.transparency import sequencer
@@ -289,8 +290,6 @@ def test_it_checks_lines_in_worker_processes_with_the_same_outcome(tmp_path, ali
 
 
 def _plan(sql: str, params: list) -> str:
-    from django.db import connection
-
     explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     with connection.cursor() as cursor:
         cursor.execute(explain + sql, params)
@@ -301,10 +300,6 @@ def test_it_finds_the_lines_imported_before_through_the_import_key_index(tmp_pat
     """A batch of a thousand keys is looked up with one probe of the index a key: on
     PostgreSQL an IN list of them was a scan of the whole table (the planner's choice
     while the table is small), so each batch of an import read all that came before."""
-    from django.db import connection
-
-    from tuidang.registry import bulk
-
     lines = "".join(f",人{n},party,,,,,,\n" for n in range(1200))
     path = write(tmp_path, "many.csv", HEADER + lines)
     assert run(path).splitlines()[-1] == "imported 1200, rejected 0, skipped 0 already imported"
