@@ -32,8 +32,9 @@ def main() -> None:
     workdir = setup()
     from tuidang.mirror.export import export_site
     from tuidang.registry import dates
-    from tuidang.registry.actions import PersonData, submit_declaration
+    from tuidang.registry.actions import submit_declaration
     from tuidang.registry.models import Declaration
+    from tuidang.registry.schema import PersonData
     from tuidang.transparency import sequencer
 
     def add(count: int, prefix: str) -> None:

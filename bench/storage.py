@@ -35,7 +35,7 @@ SECTORS = ("teacher", "official", "soe", "student")
 
 
 def person(rng: random.Random):
-    from tuidang.registry.actions import PersonData
+    from tuidang.registry.schema import PersonData
 
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
     orgs = rng.choice((("party",), ("league",), ("pioneers",), ("league", "pioneers"),
@@ -101,7 +101,8 @@ def run(declarations: int, per_declaration: int, archive: bool, export_every: in
     from django.conf import settings
     from django.core.management import call_command
 
-    from tuidang.registry.actions import DeclarationData, submit_declarations_bulk
+    from tuidang.registry.actions import submit_declarations_bulk
+    from tuidang.registry.schema import DeclarationData
     from tuidang.transparency import sequencer
 
     empty = sizes()

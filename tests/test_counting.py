@@ -235,7 +235,8 @@ def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
 
 
 def test_a_hold_set_at_intake_is_kept_by_screening(db):
-    from tuidang.registry.actions import PersonData, submit_declaration
+    from tuidang.registry.actions import submit_declaration
+    from tuidang.registry.schema import PersonData
 
     submit_declaration([PersonData("张三", ("party",))], intake_hold="no-pow")
     sequencer.drain()

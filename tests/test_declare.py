@@ -109,7 +109,7 @@ def test_it_accepts_fifty_persons(client):
         (declaration_post(person_fields(0, "张三"), person_fields(1, "张三")),
          "Each person appears only once"),
         (declaration_post(*[person_fields(i, f"人{i}") for i in range(51)]),
-         "Please submit at most 50 forms"),
+         "A declaration covers at most 50 persons"),
         ({"persons-TOTAL_FORMS": "1", "persons-INITIAL_FORMS": "0"}, "Enter a name"),
     ],
 )

@@ -8,8 +8,8 @@ from django.db import connection, transaction
 
 from tests.factories import declare, receipt_code, stored_persons
 from tuidang.registry import actions, groupcommit
-from tuidang.registry.actions import DeclarationData, PersonData
 from tuidang.registry.models import Declaration
+from tuidang.registry.schema import DeclarationData, PersonData
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

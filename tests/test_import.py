@@ -111,8 +111,8 @@ def test_it_stores_the_good_lines_and_reports_the_bad_ones_jsonl(tmp_path, alice
     assert "line 3: Not valid JSON" in out
     assert "line 4: Each line must be a JSON object." in out
     assert "line 5: persons[0].organizations: Choose at least one organization." in out
-    assert "line 6: wrong type for persons[0].birth_year" in out
-    assert "line 6: unknown field persons[0].colour" in out
+    assert "line 6: persons[0].birth_year: Enter a whole number." in out
+    assert "line 6: persons[0].colour: This field is not part of the format." in out
     assert "line 8: persons: Each person appears only once in a declaration." in out
     assert "line 9: persons: Add at least one person." in out
     names = [p.display_name for p in stored_persons()]

@@ -1,8 +1,9 @@
-"""The fast paths of an import decide exactly as the slow definitions they stand for.
+"""The fast paths of intake decide exactly as the slow definitions they stand for.
 
-quick_check against the forms, the entry pre-check against tlog's encoder, the
-hand-written canonical content against json.dumps, the prepared HMAC against hmac,
-and the Unicode shortcuts (isalnum, isprintable) against the categories.
+The schema on edge values (it decides every one, and what it accepts the log holds), the
+entry pre-check against tlog's encoder, the hand-written canonical content against
+json.dumps, the prepared HMAC against hmac, and the Unicode shortcuts (isalnum,
+isprintable) against the categories.
 """
 
 import hashlib
@@ -15,16 +16,13 @@ from collections import Counter
 
 import pytest
 
-from tuidang.registry import bulk, identity, receipts
-from tuidang.registry.actions import DeclarationData, PersonData
-from tuidang.registry.forms import validate_plain_text
+from tuidang.registry import bulk, identity, receipts, schema
 from tuidang.registry.imports import canonical_content
 from tuidang.registry.models import PendingEntry
-from tuidang.registry.quickcheck import Rules, quick_check
-from tuidang.registry.submission import validate_helper_submission
-from tuidang.tlog.entry import EntryError, PersonEntry, parse_entry
+from tuidang.registry.schema import DeclarationData, PersonData
+from tuidang.tlog.entry import EntryError, PersonEntry, parse_entry, person_line
+from tuidang.tlog.fields import is_plain_text
 
-GIVEN = {"channel": "in-person", "consent": True}
 YEAR = 2026
 
 NAMES = ["张三", "  张三  ", "", " ", "长" * 40, "长" * 41, "a\u200bb", "e\u0301" * 40,
@@ -76,47 +74,44 @@ def valid_person(rng: random.Random, index: int) -> dict:
             "birth_year": rng.choice([None, "", 1980, "1980"])}
 
 
-def agree(data: dict, rules: Rules) -> bool:
-    """Assert that quick_check agrees with the forms; True if it decided at all."""
-    quick = quick_check(data, rules, YEAR)
-    forms = validate_helper_submission({**data, **GIVEN})
-    if quick is None:
-        return False
-    assert forms.ok, (data, forms.errors)
-    persons, fields, names = quick
-    assert persons == forms.persons, data
-    assert fields == {k: v for k, v in forms.fields.items() if k != "channel"}, data
-    assert names == [identity.normalize_name(p.display_name) for p in persons]
-    return True
-
-
 @pytest.fixture
-def rules(db, settings):
-    settings.TIME_ZONE = "UTC"
-    return Rules.from_forms()
-
-
-def test_it_accepts_only_what_the_forms_accept_on_edge_cases(rules, monkeypatch):
+def this_year(monkeypatch):
     monkeypatch.setattr("tuidang.registry.dates.today", lambda: __import__("datetime")
                         .date(YEAR, 6, 1))
+
+
+def test_the_schema_decides_every_edge_case_and_what_it_accepts_the_log_holds(this_year):
     rng = random.Random(7)
-    decided = sum(agree(declaration(rng), rules) for _ in range(3000))
-    assert decided > 500  # many edge values are valid ones
+    accepted = 0
+    for _ in range(3000):
+        data = declaration(rng)
+        checked = schema.validate(schema.Declaration, data)
+        assert checked.ok == (not checked.errors)
+        if checked.ok:
+            accepted += 1
+            for person in checked.data.persons:
+                line = person_line(person.display_name, person.organizations,
+                                   person.is_real_name, person.region or None,
+                                   person.sector or None)
+                assert line.endswith(person.display_name)
+        else:
+            assert all(e.message for e in checked.errors), data
+    assert accepted > 100  # many edge values are valid ones
 
 
-def test_it_decides_the_common_cases_itself(rules, monkeypatch):
-    monkeypatch.setattr("tuidang.registry.dates.today", lambda: __import__("datetime")
-                        .date(YEAR, 6, 1))
+def test_the_schema_accepts_the_common_cases(this_year):
     rng = random.Random(11)
     for _ in range(300):
         data = {"persons": [valid_person(rng, i) for i in range(rng.randint(1, 4))],
                 "statement_title": rng.choice(["", "声明"]), "statement_text": "我退出。",
                 "contact": rng.choice(["", "x@example.org"]), "notes": ""}
-        assert agree(data, rules), data
+        for person in data["persons"]:
+            person["birth_year"] = schema.text_year(person["birth_year"]) if isinstance(
+                person["birth_year"], str) else person["birth_year"]
+        assert schema.validate(schema.Declaration, data).ok, data
     same = {"persons": [{"display_name": "张三", "organizations": ["party"]},
                         {"display_name": "張 三", "organizations": ["league"]}]}
-    assert quick_check(same, rules, YEAR) is None
-    assert not validate_helper_submission({**same, **GIVEN}).ok
+    assert not schema.validate(schema.Declaration, same).ok
 
 
 def test_its_unicode_shortcuts_match_the_categories():
@@ -126,22 +121,11 @@ def test_its_unicode_shortcuts_match_the_categories():
         assert ch.isalnum() == (category[0] in "LN"), hex(code)
         if ch.isprintable():
             assert category[0] != "C" and category not in ("Zl", "Zp"), hex(code)
+        plain = category[0] != "C" and category not in ("Zl", "Zp")
+        assert is_plain_text(ch) == plain, hex(code)
+        assert is_plain_text(f"a{ch}b") == plain, hex(code)
     for ch in string.printable + "".join(chr(c) for c in range(128)):
         assert identity._to_simplified().convert(ch * 3) == ch * 3
-
-
-def test_the_plain_text_rule_is_the_forms_rule():
-    from django.core.exceptions import ValidationError
-
-    from tuidang.registry.quickcheck import _plain
-
-    for text in ["张三", "A\u3000B", "a\u200bb", "x\ny", "\x00", "名\u00a0字", "\u2028", "ok "]:
-        try:
-            validate_plain_text(text)
-            plain = True
-        except ValidationError:
-            plain = False
-        assert _plain(text) == plain, text
 
 
 def test_intake_refuses_exactly_what_the_log_cannot_hold_and_stores_the_entry_it_checked(db):

@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.factories import declare, receipt_code
-from tuidang.registry.actions import DeclarationData, PersonData, revoke_declaration
+from tuidang.registry.actions import revoke_declaration
 from tuidang.registry.actions import submit_declarations_bulk as submit_bulk
 from tuidang.registry.models import Declaration, Revocation
+from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.transparency import keys, sequencer, storage
 from tuidang.transparency.archive import ArchiveError, bundle_path, held_full_bundles

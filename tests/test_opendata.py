@@ -13,8 +13,8 @@ import pytest
 from tests.factories import declaration_post, person_fields
 from tuidang.moderation import actions as moderation
 from tuidang.registry import actions, dates
-from tuidang.registry.actions import PersonData
 from tuidang.registry.models import DailyCount, Declaration, Revocation, Total
+from tuidang.registry.schema import PersonData
 from tuidang.tlog.entry import DeclarationEntry, RevocationEntry, parse_entry
 from tuidang.tlog.tally import Tally
 from tuidang.transparency import sequencer, storage

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from tuidang.registry.actions import PersonData, revoke_declaration, submit_declaration
+from tuidang.registry.actions import revoke_declaration, submit_declaration
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -19,6 +19,7 @@ from tuidang.registry.models import (
     Status,
     Total,
 )
+from tuidang.registry.schema import PersonData
 from tuidang.tlog.entry import DeclarationEntry, encode_entry, parse_entry
 from tuidang.transparency import keys, sequencer, storage
 from tuidang.transparency.entries import declaration_entry

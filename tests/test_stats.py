@@ -78,7 +78,8 @@ def test_the_statements_feed_has_the_newest_published_statements(client, mona):
 
 
 def test_the_statements_feed_keeps_the_newest_50(client):
-    from tuidang.registry.actions import PersonData, submit_declaration
+    from tuidang.registry.actions import submit_declaration
+    from tuidang.registry.schema import PersonData
 
     for i in range(53):
         submit_declaration([PersonData(f"人{i}", ("party",))])

@@ -6,12 +6,10 @@ language of Accept-Language (zh-hans by default; LocaleMiddleware activates it).
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
@@ -20,7 +18,6 @@ from ninja.security import HttpBearer
 from tuidang.api import tokens
 from tuidang.api.schemas import (
     MAX_BATCH,
-    MAX_CLIENT_REF,
     MAX_SERIAL,
     BatchIn,
     BatchOut,
@@ -33,10 +30,8 @@ from tuidang.api.schemas import (
 from tuidang.helpers.access import is_helper
 from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
-from tuidang.registry import actions, groupcommit
-from tuidang.registry.forms import validate_plain_text
+from tuidang.registry import actions, intake, schema
 from tuidang.registry.models import Declaration
-from tuidang.registry.submission import FieldError, Validated, validate_helper_submission
 
 
 class HelperToken(HttpBearer):
@@ -92,40 +87,6 @@ def format_path(parts) -> str:
     return text
 
 
-def type_message(error: dict) -> str:
-    """A JSON type error from pydantic, in the request's language."""
-    kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    if kind == "missing":
-        return _("This field is required.")
-    if kind == "extra_forbidden":
-        return _("This field is not part of the format.")
-    if kind in ("string_type", "string_sub_type"):
-        return _("Enter text (a JSON string).")
-    if kind == "unicode":
-        return _("Enter valid Unicode text.")
-    if kind == "bool_type":
-        return _("Enter true or false.")
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind in ("list_type", "tuple_type"):
-        return _("Enter a list.")
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return _("Enter an object.")
-    if kind == "too_long" and ctx.get("max_length") is not None:
-        limit = int(ctx["max_length"])
-        return ngettext("Give at most %(limit)s item.", "Give at most %(limit)s items.",
-                        limit) % {"limit": limit}
-    if kind == "too_short" and ctx.get("min_length") is not None:
-        limit = int(ctx["min_length"])
-        return ngettext("Give at least %(limit)s item.", "Give at least %(limit)s items.",
-                        limit) % {"limit": limit}
-    if kind in ("greater_than_equal", "greater_than") and "ge" in ctx:
-        return _("Enter a number of at least %(limit)s.") % {"limit": ctx["ge"]}
-    if kind in ("less_than_equal", "less_than") and "le" in ctx:
-        return _("Enter a number of at most %(limit)s.") % {"limit": ctx["le"]}
-    return _("Enter a valid value.")
-
-
 def _request_location(loc: tuple) -> tuple:
     # ninja reports ("body", "payload", "declarations", 3, …) or ("query", "limit"):
     # drop the source and, for the body, the parameter's name.
@@ -153,7 +114,7 @@ def error_response(request: HttpRequest, status: int, detail: str,
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {"path": format_path(_request_location(tuple(e.get("loc", ())))) or "body",
-         "message": type_message(e)}
+         "message": schema.message(e)}
         for e in exc.errors
     ]
     return error_response(request, 400, _("The request does not have the documented "
@@ -185,65 +146,59 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 # --- Submitting ----------------------------------------------------------------------------
 
-def _client_ref(item) -> tuple[str | None, list[FieldError]]:
-    """The item's client_ref to echo back (None if absent or not valid), and its errors."""
+def _client_ref(item) -> str | None:
+    """The item's client_ref to echo back: None if absent or refused."""
+    if not isinstance(item, InvalidItem):
+        return item.client_ref
+    if any(tuple(e.get("loc", ()))[:1] == ("client_ref",) for e in item.errors):
+        return None
+    ref = item.raw.get("client_ref") if isinstance(item.raw, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
+def check(item) -> tuple[str | None, schema.Checked]:
     if isinstance(item, InvalidItem):
-        if any(tuple(e.get("loc", ()))[:1] == ("client_ref",) for e in item.errors):
-            return None, []  # already reported as a type error
-        ref = item.raw.get("client_ref") if isinstance(item.raw, dict) else None
-    else:
-        ref = item.client_ref
-    if not isinstance(ref, str):
-        return None, []
-    if len(ref) > MAX_CLIENT_REF:
-        problem = ngettext("Use at most %(limit)s character.",
-                           "Use at most %(limit)s characters.",
-                           MAX_CLIENT_REF) % {"limit": MAX_CLIENT_REF}
-        return None, [FieldError(("client_ref",), problem)]
-    try:
-        validate_plain_text(ref)
-    except DjangoValidationError as exc:
-        return None, [FieldError(("client_ref",), message) for message in exc.messages]
-    return ref, []
+        return _client_ref(item), schema.Checked(errors=[
+            schema.FieldError(schema.field_path(tuple(e.get("loc", ()))), schema.message(e))
+            for e in item.errors])
+    return item.client_ref, schema.Checked(schema.data_of(item), item.channel)
 
 
-def _check(item) -> tuple[str | None, Validated]:
-    ref, ref_errors = _client_ref(item)
-    if isinstance(item, InvalidItem):
-        errors = [FieldError(tuple(e.get("loc", ())), type_message(e)) for e in item.errors]
-        return ref, Validated(errors=errors + ref_errors)
-    checked = validate_helper_submission(item.model_dump(exclude={"client_ref"}))
-    checked.errors.extend(ref_errors)
-    return ref, checked
+def _by_channel(checked: list[tuple[str | None, schema.Checked]]) -> dict[str, list[int]]:
+    """The positions of the good items, by channel (intake takes one channel a call)."""
+    by_channel: dict[str, list[int]] = {}
+    for index, (_ref, c) in enumerate(checked):
+        if c.ok:
+            by_channel.setdefault(c.channel, []).append(index)
+    return by_channel
 
 
-def _store(checked: Validated, helper, hold: str) -> actions.Submitted:
-    fields = checked.fields
-    return actions.submit_declaration(
-        checked.persons,
-        channel=fields["channel"],
-        helper=helper,
-        statement_title=fields.get("statement_title", ""),
-        statement_text=fields.get("statement_text", ""),
-        contact=fields.get("contact", ""),
-        notes=fields.get("notes", ""),
-        intake_hold=hold,
-    )
-
-
-def _store_each(checked: list[tuple[str | None, Validated]], helper, hold: str) -> list[dict]:
-    """Store every good item (one group commit for all), report every bad one."""
-    good = [(i, c) for i, (_ref, c) in enumerate(checked) if c.ok]
-    by_channel: dict[str, list[tuple[int, Validated]]] = {}
-    for index, c in good:
-        by_channel.setdefault(c.fields["channel"], []).append((index, c))
+def receive_all(checked: list[tuple[str | None, schema.Checked]], helper, hold: str
+                ) -> list[actions.Submitted]:
+    """Store every item in one transaction, or none (intake.NotStored)."""
     stored: dict[int, actions.Submitted] = {}
-    for channel, group in by_channel.items():
-        outcomes = groupcommit.submit_many(
-            [_declaration_data(c, hold) for _i, c in group], channel=channel, helper=helper)
-        for (index, c), outcome in zip(group, outcomes, strict=True):
+    with transaction.atomic():
+        for channel, indices in _by_channel(checked).items():
+            try:
+                outcomes = intake.receive_many([checked[i][1].data for i in indices],
+                                               channel=channel, helper=helper, hold=hold,
+                                               atomic=True)
+            except intake.NotStored as refused:
+                raise intake.NotStored(indices[refused.index], refused.error) from None
+            stored.update(zip(indices, outcomes, strict=True))
+    return [stored[i] for i in range(len(checked))]
+
+
+def receive_each(checked: list[tuple[str | None, schema.Checked]], helper, hold: str
+                 ) -> list[dict]:
+    """Store every good item (sharing group commits), report every bad one."""
+    stored: dict[int, actions.Submitted] = {}
+    for channel, indices in _by_channel(checked).items():
+        outcomes = intake.receive_many([checked[i][1].data for i in indices],
+                                       channel=channel, helper=helper, hold=hold)
+        for index, outcome in zip(indices, outcomes, strict=True):
             if isinstance(outcome, ValueError):
-                c.errors.append(_not_stored())
+                checked[index][1].errors.append(_not_stored())
             elif isinstance(outcome, BaseException):
                 raise outcome
             else:
@@ -256,19 +211,7 @@ def _store_each(checked: list[tuple[str | None, Validated]], helper, hold: str) 
     ]
 
 
-def _declaration_data(checked: Validated, hold: str) -> actions.DeclarationData:
-    fields = checked.fields
-    return actions.DeclarationData(
-        checked.persons,
-        statement_title=fields.get("statement_title", ""),
-        statement_text=fields.get("statement_text", ""),
-        contact=fields.get("contact", ""),
-        notes=fields.get("notes", ""),
-        intake_hold=hold,
-    )
-
-
-def _errors_out(index: int, errors: list[FieldError]) -> list[dict]:
+def _errors_out(index: int, errors: list[schema.FieldError]) -> list[dict]:
     return [{"path": format_path(("declarations", index, *e.path)), "message": e.message}
             for e in errors]
 
@@ -279,13 +222,19 @@ def _accepted(index: int, ref: str | None, submitted: actions.Submitted) -> dict
             "status": submitted.declaration.public_status, "client_ref": ref}
 
 
-def _not_stored() -> FieldError:
-    return FieldError((), _("This declaration could not be stored."))
+def _not_stored() -> schema.FieldError:
+    return schema.FieldError((), _("This declaration could not be stored."))
 
 
-class _RollBack(Exception):
-    def __init__(self, index: int) -> None:
-        self.index = index
+def batch_answer(results: list[dict]) -> dict:
+    accepted = sum(1 for r in results if r["ok"])
+    return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+
+
+def surge_hold() -> str:
+    """Helpers pass no proof of work and no per-address limit, but the surge switch holds
+    their declarations like everyone's."""
+    return HOLD_SURGE if SurgeSetting.current() == SurgeMode.HOLD_ALL else ""
 
 
 @api.post("/declarations", response={200: BatchOut, **ERRORS}, summary="Submit declarations",
@@ -293,35 +242,23 @@ class _RollBack(Exception):
                       "and reports each bad one by position (200); atomic=true stores all "
                       "or none (400 with every error).")
 def submit_declarations(request: HttpRequest, payload: BatchIn):
-    helper = request.auth
-    # Helpers pass no proof of work and no per-address limit, but the surge switch holds
-    # their declarations like everyone's.
-    hold = HOLD_SURGE if SurgeSetting.current() == SurgeMode.HOLD_ALL else ""
-    checked = [_check(item) for item in payload.declarations]
+    helper, hold = request.auth, surge_hold()
+    checked = [check(item) for item in payload.declarations]
     if payload.atomic:
         errors = [e for i, (_ref, c) in enumerate(checked) for e in _errors_out(i, c.errors)]
+        if not errors:
+            try:
+                stored = receive_all(checked, helper, hold)
+            except intake.NotStored as refused:
+                errors = _errors_out(refused.index, [_not_stored()])
         if errors:
             return Status(400, {"detail": _("Some declarations are not valid; none has been "
                                             "stored."), "errors": errors})
-        try:
-            with transaction.atomic():
-                stored = []
-                for index, (_ref, c) in enumerate(checked):
-                    try:
-                        stored.append(_store(c, helper, hold))
-                    except ValueError:
-                        raise _RollBack(index) from None
-        except _RollBack as failed:
-            return Status(400, {"detail": _("Some declarations are not valid; none has been "
-                                            "stored."),
-                                "errors": _errors_out(failed.index, [_not_stored()])})
         results = [_accepted(i, ref, s)
                    for i, ((ref, _c), s) in enumerate(zip(checked, stored, strict=True))]
     else:
-        results = _store_each(checked, helper, hold)
-    accepted = sum(1 for r in results if r["ok"])
-    return Status(200, {"accepted": accepted, "rejected": len(results) - accepted,
-                        "results": results})
+        results = receive_each(checked, helper, hold)
+    return Status(200, batch_answer(results))
 
 
 # --- Reading back --------------------------------------------------------------------------

@@ -8,15 +8,15 @@ for the common case only, with the same parts:
 
 - the token is checked by api/tokens.py and api/api.py's helper rule (tokens.py's
   recent_helper, which keeps the answer a moment);
-- the JSON types are checked by the API's own schema (schemas.BatchIn: no "5" for 5,
-  no extra field) and the values by registry/quickcheck.py, the tested twin of the
-  forms, which can only accept; the surge switch holds as in api.py;
-- the answer is built by api.py's own functions and the BatchOut schema, with the
-  headers Django last sent for a 200 in the same language.
+- the batch is checked by the API's own schema (schemas.BatchIn, which is the one
+  schema of a declaration, registry/schema.py); the surge switch holds as in api.py;
+- it is stored by api.py's own receive_each, through the intake service, and the answer
+  is the BatchOut schema's, with the headers Django last sent for a 200 in the same
+  language.
 
 Anything else goes to Django untouched: any cookie or query string, atomic batches, any
-value the twin does not accept (so every error is worded by Django), a language whose
-headers are not known yet. tests/test_api_express.py checks that both lanes answer and
+item the schema refuses (so every error is worded by Django), a language whose headers
+are not known yet. tests/test_api_express.py checks that both lanes answer and
 store alike.
 """
 
@@ -25,27 +25,17 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from functools import cached_property
 
-from django.contrib.auth.models import User
 from django.core import signals
 from django.core.handlers.wsgi import WSGIRequest
 from django.utils import translation
 from ninja.responses import NinjaJSONEncoder
 
-from tuidang.api import tokens
-from tuidang.api.api import _accepted, _declaration_data, _errors_out, _not_stored
-from tuidang.api.schemas import MAX_CLIENT_REF, BatchIn, BatchOut, InvalidItem
-from tuidang.protection.gate import HOLD_SURGE
-from tuidang.protection.models import SurgeMode, SurgeSetting
-from tuidang.registry import groupcommit
-from tuidang.registry.choices import HELPER_CHANNELS
-from tuidang.registry.quickcheck import Rules, _plain, quick_check
-from tuidang.registry.submission import Validated
+from tuidang.api import api, tokens
+from tuidang.api.schemas import BatchIn, BatchOut, InvalidItem
 
 PATH = "/api/v1/declarations"
 MAX_BODY = 256 * 1024  # larger batches go through Django, which has its own limit
-_CHANNELS = frozenset(c.value for c in HELPER_CHANNELS)
 
 
 class ExpressApi:
@@ -71,83 +61,47 @@ class ExpressApi:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
-        items = self._items(body)
         language = translation.get_language_from_request(WSGIRequest(environ))
         headers = self.headers.get(language)
-        if items is None or headers is None:
+        if headers is None:
             return self._through_django(environ, start_response)
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answer = self._take(environ, items, language, headers, start_response)
+            answer = self._take(environ, body, language, headers, start_response)
         finally:
             signals.request_finished.send(sender=self.__class__)
         return answer if answer is not None else self._through_django(environ, start_response)
 
-    def _take(self, environ: dict, items: list[tuple], language: str,
+    def _take(self, environ: dict, body: bytes, language: str,
               headers: list[tuple[str, str]], start_response) -> list[bytes] | None:
+        # The token first: nobody without one gets the body parsed.
         helper = tokens.recent_helper(environ["HTTP_AUTHORIZATION"][len("Bearer "):].strip())
         if helper is None:
             return None  # Django answers 401 or 403, in the request's language
-        hold = HOLD_SURGE if SurgeSetting.current() == SurgeMode.HOLD_ALL else ""
+        items = self._items(body)
+        if items is None:
+            return None
         with translation.override(language):
-            text = json.dumps(self._store(items, helper, hold), cls=NinjaJSONEncoder).encode()
+            results = api.receive_each([api.check(item) for item in items], helper,
+                                       api.surge_hold())
+            text = json.dumps(BatchOut.model_validate(api.batch_answer(results)).model_dump(),
+                              cls=NinjaJSONEncoder).encode()
         self.taken += len(items)
         start_response("200 OK", [
             (name, str(len(text)) if name == "Content-Length" else value)
             for name, value in headers])
         return [text]
 
-    def _items(self, body: bytes) -> list[tuple] | None:
-        """[(client_ref, channel, quick-checked declaration)] of a plainly valid
-        non-atomic batch, else None. The JSON types are checked by the API's own schema."""
+    @staticmethod
+    def _items(body: bytes) -> list | None:
+        """The items of a valid non-atomic batch, else None."""
         try:  # parsed and validated as django-ninja does
             batch = BatchIn.model_validate(json.loads(body))
-        except ValueError:  # not JSON, or pydantic's ValidationError (a ValueError)
+        except (ValueError, RecursionError):  # not JSON, too deep, or pydantic's errors
             return None
-        if batch.atomic:
+        if batch.atomic or any(isinstance(item, InvalidItem) for item in batch.declarations):
             return None
-        items = []
-        for item in batch.declarations:
-            if isinstance(item, InvalidItem):
-                return None
-            ref = item.client_ref
-            if ref is not None and (len(ref) > MAX_CLIENT_REF or not _plain(ref)):
-                return None
-            if item.channel not in _CHANNELS or item.consent is not True:
-                return None
-            quick = quick_check(item.model_dump(exclude={"client_ref"}), self.rules)
-            if quick is None:
-                return None
-            items.append((ref, item.channel, quick))
-        return items
-
-    def _store(self, items: list[tuple], helper: User, hold: str) -> dict:
-        """As api.py's _store_each: one group commit per channel, results by position."""
-        by_channel: dict[str, list[int]] = {}
-        for index, (_ref, channel, _quick) in enumerate(items):
-            by_channel.setdefault(channel, []).append(index)
-        results: list[dict | None] = [None] * len(items)
-        for channel, indices in by_channel.items():
-            checked = [_validated(items[i][2]) for i in indices]
-            outcomes = groupcommit.submit_many(
-                [_declaration_data(c, hold) for c in checked], channel=channel, helper=helper)
-            for index, outcome in zip(indices, outcomes, strict=True):
-                ref = items[index][0]
-                if isinstance(outcome, ValueError):
-                    results[index] = {"index": index, "ok": False, "client_ref": ref,
-                                      "errors": _errors_out(index, [_not_stored()])}
-                elif isinstance(outcome, BaseException):
-                    raise outcome
-                else:
-                    results[index] = _accepted(index, ref, outcome)
-        accepted = sum(1 for r in results if r["ok"])
-        return BatchOut.model_validate({
-            "accepted": accepted, "rejected": len(results) - accepted, "results": results,
-        }).model_dump()
-
-    @cached_property
-    def rules(self) -> Rules:
-        return Rules.from_forms()
+        return batch.declarations
 
     def _through_django(self, environ: dict, start_response) -> Iterable[bytes]:
         """Django answers; the headers of its 200s are learnt, per language."""
@@ -162,6 +116,3 @@ class ExpressApi:
         return self.app(environ, capture)
 
 
-def _validated(quick: tuple) -> Validated:
-    persons, fields, _names = quick
-    return Validated(persons=persons, fields=fields)

@@ -1,134 +1,42 @@
 """The API's JSON shapes.
 
-Input models check JSON types only (strictly: no "5" for 5, no 1 for true). Every rule on
-the values (lengths, choices, plain text, consent, …) is the web forms' own, applied per
-item by tuidang.registry.submission; the limits and choices shown in the OpenAPI document
-are read from those forms, not restated here.
+A declaration item is the one schema's ApiDeclaration (registry/schema.py): its types
+and every rule on its values are checked there, and the OpenAPI document shows them from
+there. An item that fails is kept with its errors (InvalidItem) so that a batch reports
+each bad item by position and stores the good ones.
 """
 
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WrapValidator
+from pydantic import BaseModel, ConfigDict, Field, WrapValidator
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
 
-from tuidang.registry.choices import HELPER_CHANNELS, ORGANIZATIONS, Channel, Region, Sector
-from tuidang.registry.forms import HelperSubmissionForm, PersonForm
+from tuidang.registry.choices import ORGANIZATIONS, Channel
 from tuidang.registry.models import Status
-from tuidang.registry.submission import max_persons
+from tuidang.registry.schema import STRICT, ApiDeclaration
 
 MAX_BATCH = 1000
-MAX_CLIENT_REF = 64
 MAX_SERIAL = 2**63 - 1
 PUBLIC_STATUSES = (*Status.values, "published")
 
 
-def _valid_unicode(value: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("unicode", "not valid Unicode text") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_valid_unicode)]
-
-
-def _length(form_class, name: str, **extra: Any) -> dict:
-    form_field = form_class.base_fields[name]
-    limits = {"maxLength": form_field.max_length}
-    if getattr(form_field, "min_length", None):
-        limits["minLength"] = form_field.min_length
-    return {**limits, **extra}
-
-
-def _choices(values, blank: bool = True) -> dict:
-    return {"enum": ([""] if blank else []) + [str(v) for v in values]}
-
-
-def _countries() -> list[str]:
-    return [code for code, _ in PersonForm().fields["country"].choices if code]
-
-
-def _birth_year() -> dict:
-    form_field = PersonForm.base_fields["birth_year"]
-    return {"minimum": form_field.min_value, "maximum": form_field.max_value}
-
-
-STRICT = ConfigDict(extra="forbid", strict=True)
-
-
-class PersonIn(BaseModel):
-    model_config = ConfigDict(STRICT, title="Person")
-
-    display_name: Text = Field(
-        description="The name shown publicly: real name, alias (化名) or childhood name. "
-                    "Plain text in NFC, no control characters.",
-        json_schema_extra=_length(PersonForm, "display_name"),
-    )
-    is_real_name: bool = False
-    organizations: list[Text] = Field(
-        description="The organizations this person quits, at least one.",
-        json_schema_extra={"minItems": 1, "items": {"type": "string", "enum": ORGANIZATIONS}},
-    )
-    region: Text = Field("", json_schema_extra=_choices(Region.values))
-    country: Text = Field(
-        "", description="ISO 3166 code, only (and required) with region 'overseas'.",
-        json_schema_extra=_choices(_countries()),
-    )
-    sector: Text = Field("", json_schema_extra=_choices(Sector.values))
-    private_real_name: Text = Field(
-        "", description="Sealed at once to a key the server does not hold.",
-        json_schema_extra=_length(PersonForm, "private_real_name"),
-    )
-    birth_year: int | None = Field(
-        None, description="Sealed, never stored in clear.", json_schema_extra=_birth_year()
-    )
-
-
-class DeclarationIn(BaseModel):
-    model_config = ConfigDict(STRICT, title="DeclarationIn")
-
-    persons: list[PersonIn] = Field(json_schema_extra={"minItems": 1, "maxItems": max_persons()})
-    channel: Text = Field(
-        description="How the person reached the helper.",
-        json_schema_extra=_choices([c.value for c in HELPER_CHANNELS], blank=False),
-    )
-    consent: bool = Field(
-        description="Must be true: the person asked the helper to submit this declaration.",
-        json_schema_extra={"enum": [True]},
-    )
-    statement_title: Text = Field("", json_schema_extra=_length(HelperSubmissionForm,
-                                                                "statement_title"))
-    statement_text: Text = Field("", json_schema_extra=_length(HelperSubmissionForm,
-                                                               "statement_text"))
-    contact: Text = Field("", description="Sealed.",
-                          json_schema_extra=_length(HelperSubmissionForm, "contact"))
-    notes: Text = Field("", description="Sealed.",
-                        json_schema_extra=_length(HelperSubmissionForm, "notes"))
-    client_ref: Text | None = Field(
-        None, description="Your own reference for this item, echoed back in its result.",
-        json_schema_extra={"maxLength": MAX_CLIENT_REF},
-    )
-
-
 class InvalidItem:
-    """An item whose JSON types are wrong: kept with its errors, reported by position."""
+    """An item the schema refused: kept with its errors, reported by position."""
 
     def __init__(self, raw: Any, errors: list[dict]) -> None:
         self.raw = raw
         self.errors = errors
 
 
-def _keep_type_errors(value: Any, handler) -> Any:
+def _keep_errors(value: Any, handler) -> Any:
     try:
         return handler(value)
     except PydanticValidationError as exc:
-        return InvalidItem(value, exc.errors(include_url=False, include_input=False))
+        return InvalidItem(value, exc.errors(include_url=False))
 
 
-Item = Annotated[DeclarationIn, WrapValidator(_keep_type_errors)]
+Item = Annotated[ApiDeclaration, WrapValidator(_keep_errors)]
 
 
 class BatchIn(BaseModel):

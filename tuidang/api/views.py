@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuidang.api import tokens
 from tuidang.api.models import ApiToken
 from tuidang.helpers.access import access_helper
-from tuidang.registry.forms import validate_plain_text
+from tuidang.registry.schema import validate_plain_text
 
 
 class TokenForm(forms.Form):

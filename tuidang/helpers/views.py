@@ -8,8 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tuidang.helpers.access import access_helper
-from tuidang.registry import actions, groupcommit
-from tuidang.registry.actions import DeclarationData
+from tuidang.registry import actions, intake, schema
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import HelperSubmissionForm
 from tuidang.registry.models import Declaration, Status
@@ -47,11 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def declare(request: HttpRequest) -> HttpResponse:
     helper = access_helper(request.user)
 
-    def submit(persons, data) -> actions.Submitted:
-        channel = data.pop("channel")
-        return groupcommit.submit(DeclarationData(persons, **data), channel=channel,
-                                  helper=helper)
+    def receive(checked: schema.Checked, hold: str) -> actions.Submitted:
+        return intake.receive(checked.data, channel=checked.channel, helper=helper, hold=hold)
 
-    return handle_declaration_form(
-        request, HelperSubmissionForm, "helpers/declare.html", submit
-    )
+    return handle_declaration_form(request, HelperSubmissionForm, schema.HelperDeclaration,
+                                   "helpers/declare.html", receive)

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from tuidang.moderation.models import Contest
 from tuidang.registry import dates
-from tuidang.registry.forms import validate_plain_text
 from tuidang.registry.models import Declaration
+from tuidang.registry.schema import validate_plain_text
 
 
 class ContestForm(forms.Form):

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from tuidang.registry import bulk, dates, receipts
-from tuidang.registry.choices import ORGANIZATIONS, Channel, Region
+from tuidang.registry.choices import Channel
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -17,31 +17,7 @@ from tuidang.registry.models import (
     StatementStatus,
     Status,
 )
-
-
-@dataclass(frozen=True)
-class PersonData:
-    display_name: str
-    organizations: tuple[str, ...]
-    is_real_name: bool = False
-    region: str = ""
-    country: str = ""
-    sector: str = ""
-    private_real_name: str = ""  # sealed, never stored in clear
-    birth_year: int | None = None  # sealed, never stored in clear
-
-    @classmethod
-    def from_form(cls, data: dict) -> "PersonData":
-        return cls(
-            display_name=data["display_name"],
-            organizations=tuple(o for o in ORGANIZATIONS if o in data["organizations"]),
-            is_real_name=data.get("is_real_name", False),
-            region=data.get("region", ""),
-            country=data.get("country", "") if data.get("region") == Region.OVERSEAS else "",
-            sector=data.get("sector", ""),
-            private_real_name=data.get("private_real_name", ""),
-            birth_year=data.get("birth_year"),
-        )
+from tuidang.registry.schema import DeclarationData, PersonData
 
 
 @dataclass(frozen=True)
@@ -52,19 +28,6 @@ class Submitted:
 
 class AlreadyImported(Exception):
     """A declaration with this import key exists: the line was imported before."""
-
-
-@dataclass(frozen=True)
-class DeclarationData:
-    """One declaration for submit_declarations_bulk: submit_declaration's arguments."""
-
-    persons: list[PersonData]
-    statement_title: str = ""
-    statement_text: str = ""
-    contact: str = ""
-    notes: str = ""
-    import_key: bytes | None = None
-    intake_hold: str = ""
 
 
 def submit_declaration(

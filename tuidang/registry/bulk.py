@@ -39,7 +39,7 @@ from tuidang.tlog.entry import person_line, statement_commitment
 from tuidang.transparency.entries import entry_region
 
 if TYPE_CHECKING:  # actions imports this module
-    from tuidang.registry.actions import DeclarationData
+    from tuidang.registry.schema import DeclarationData
 
 # Rows are built positionally in the models' own field order (Model.from_db needs it),
 # with the values as the database keeps them: the coded columns as their codes

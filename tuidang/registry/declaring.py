@@ -1,67 +1,117 @@
-"""The declaration form flow shared by declarants and helpers.
+"""The declaration form flow shared by declarants and helpers, and its express lane.
 
-Without JavaScript, "add a person" is a submit button: the view renders the same
-form again with one more row, keeping what was typed and showing no errors yet.
+The posted form is read into the schema's shape (`form_input`), checked by the one
+schema (registry/schema.py), and the schema's errors are shown beside the form's fields.
+Without JavaScript, "add a person" is a submit button: the view renders the same form
+again with one more row, keeping what was typed and showing no errors yet.
 """
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from tuidang.protection import gate
-from tuidang.registry.actions import PersonData, Submitted
+from tuidang.registry import schema
+from tuidang.registry.actions import Submitted
 from tuidang.registry.forms import PersonFormSet
 from tuidang.registry.receipt_page import receipt_response
 
 PREFIX = "persons"
-# Declaration-level form fields passed on to actions.submit_declaration.
-SUBMISSION_FIELDS = ("statement_title", "statement_text", "contact", "notes", "channel")
+ADD_PERSON = "add_person"
+_BLANK_ROW = ("display_name", "organizations", "region", "country", "sector",
+              "private_real_name", "birth_year", "is_real_name")
 
 
-def _with_one_more_person(post) -> tuple[dict, bool]:
-    data = post.copy()
-    key = f"{PREFIX}-TOTAL_FORMS"
+def _rows(post: QueryDict) -> int:
     try:
-        total = int(data.get(key, "1"))
+        total = int(post.get(f"{PREFIX}-TOTAL_FORMS", ""))
     except ValueError:
-        total = 1
-    grown = min(max(total, 1) + 1, settings.MAX_PERSONS_PER_DECLARATION)
-    data[key] = str(grown)
-    return data, grown > total
+        return 0
+    return min(max(total, 0), schema.MAX_PERSONS + 1)  # one more is refused as too many
+
+
+def form_input(post: QueryDict, model: type[schema.Declaration]) -> tuple[dict, list[int]]:
+    """The posted form as the schema's input, and the form row of each person given.
+
+    Rows after the first that are left wholly blank are not persons (a row added and not
+    filled in)."""
+    persons, rows = [], []
+    for row in range(_rows(post)):
+        key = f"{PREFIX}-{row}-"
+        if row and not any(post.get(key + name) for name in _BLANK_ROW):
+            continue
+        persons.append({
+            "display_name": post.get(key + "display_name", ""),
+            "is_real_name": schema.form_bool(post.get(key + "is_real_name")),
+            "organizations": post.getlist(key + "organizations"),
+            **{name: post.get(key + name, "")
+               for name in ("region", "country", "sector", "private_real_name")},
+            "birth_year": schema.text_year(post.get(key + "birth_year")),
+        })
+        rows.append(row)
+    data: dict = {"persons": persons}
+    for name in model.model_fields:
+        if name == "consent":
+            data[name] = schema.form_bool(post.get(name))
+        elif name not in ("persons", "client_ref"):
+            data[name] = post.get(name, "")
+    return data, rows
+
+
+def show_errors(form: Form, formset, rows: list[int], errors: list[schema.FieldError]) -> None:
+    """Put the schema's errors beside the fields they are about (the forms themselves
+    never validate)."""
+    for each in (form, *formset.forms):
+        each._errors, each.cleaned_data = ErrorDict(), {}
+    formset._errors, formset._non_form_errors = [], formset.error_class(
+        error_class="nonform", renderer=formset.renderer)
+    for error in errors:
+        path = error.path
+        if path[:1] == ("persons",) and len(path) >= 2 and isinstance(path[1], int):
+            row = rows[path[1]] if path[1] < len(rows) else 0
+            target = formset.forms[row] if row < len(formset.forms) else form
+            name = path[2] if len(path) > 2 and path[2] in target.fields else None
+            target.add_error(name, error.message)
+        elif path[:1] == ("persons",):
+            formset._non_form_errors.append(error.message)
+        else:
+            name = path[0] if path and path[0] in form.fields else None
+            form.add_error(name, error.message)
 
 
 def handle_declaration_form(
     request: HttpRequest,
     form_class: type[Form],
+    model: type[schema.Declaration],
     template: str,
-    # submit(persons, fields): the SUBMISSION_FIELDS the form has, and intake_hold
-    submit: Callable[[list[PersonData], dict], Submitted],
+    # receive(checked, hold): stores a valid declaration with the abuse gate's hold reason
+    receive: Callable[[schema.Checked, str], Submitted],
     extra_context: dict | None = None,
 ) -> HttpResponse:
     context = dict(extra_context or {})
     if request.method == "GET":
         context.update(form=form_class(), formset=PersonFormSet(prefix=PREFIX))
         return render(request, template, context)
-    if "add_person" in request.POST:
-        data, grown = _with_one_more_person(request.POST)
-        context.update(
-            form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
-            show_errors=False, focus_last=grown,
-        )
+    if ADD_PERSON in request.POST:
+        data = request.POST.copy()
+        total = min(max(_rows(data), 1) + 1, schema.MAX_PERSONS)
+        grown = total > _rows(data)
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
+        context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
+                       show_errors=False, focus_last=grown)
         return render(request, template, context)
     verdict = gate.check(request)
-    form = form_class(request.POST)
-    formset = PersonFormSet(request.POST, prefix=PREFIX)
+    form, formset = form_class(request.POST), PersonFormSet(request.POST, prefix=PREFIX)
     if verdict.refuse:
         context.update(form=form, formset=formset, show_errors=False, refused=verdict.refuse)
         return render(request, template, context, status=verdict.status)
-    if not (form.is_valid() & formset.is_valid()):  # "&": validate both, show all errors
+    data, rows = form_input(request.POST, model)
+    checked = schema.validate(model, data)
+    if not checked.ok:
+        show_errors(form, formset, rows, checked.errors)
         context.update(form=form, formset=formset, show_errors=True)
         return render(request, template, context, status=400)
-    persons = [PersonData.from_form(f.cleaned_data) for f in formset.forms if f.cleaned_data]
-    fields = {k: form.cleaned_data[k] for k in SUBMISSION_FIELDS if k in form.cleaned_data}
-    submitted = submit(persons, {**fields, "intake_hold": verdict.hold_reason})
-    return receipt_response(request, context, submitted)
+    return receipt_response(request, context, receive(checked, verdict.hold_reason))

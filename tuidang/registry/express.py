@@ -9,25 +9,24 @@ the common case only, with the very parts Django would use:
 
 - the request is Django's own WSGIRequest, its host checked by ALLOWED_HOSTS and its
   CSRF token by Django's CsrfViewMiddleware;
-- the fields are checked by registry/quickcheck.py, the tested twin of the forms, which
-  can only accept; the abuse gate is protection/gate.py itself;
-- the answer is the receipt page Django last gave for the same language, path, number
-  of persons and day, status and headers included, with this declaration's code in it.
+- the fields are read as the Django view reads them (declaring.form_input) and checked
+  by the one schema (registry/schema.py); the abuse gate is protection/gate.py itself;
+- it is stored by the intake service, as the view stores it;
+- the answer is the receipt page from the cache the view renders into
+  (registry/receipt_page.py), with the status and headers Django sent with it.
 
 Anything else goes to Django untouched: a signed-in visitor (any cookie but the CSRF
-token), "add a person", any field or value the twin does not accept, a refusal by the
-gate (Django renders it, with the gate's verdict handed over so that nothing is counted
-twice), a page not seen yet, an error. So Django stays the one definition of every
-answer, and tests/test_express.py checks that both lanes answer and store alike.
+token), "add a person", a declaration the schema refuses (Django words the errors), a
+refusal by the gate (Django renders it, with the gate's verdict handed over so that
+nothing is counted twice), a page not sent by Django yet, an error.
+tests/test_express.py checks that both lanes answer and store alike.
 """
 
 from __future__ import annotations
 
 import io
-import threading
 import time
 from collections.abc import Iterable
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -37,34 +36,14 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http.cookie import parse_cookie
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import translation
-from django.utils.html import escape
 from django.utils.http import http_date
 
 from tuidang.protection import gate
-from tuidang.registry import dates, groupcommit, receipt_page
-from tuidang.registry.actions import DeclarationData
+from tuidang.registry import dates, declaring, intake, receipt_page, schema
 from tuidang.registry.choices import Channel
-from tuidang.registry.declaring import PREFIX
-from tuidang.registry.quickcheck import STATEMENT_FIELDS, Rules, quick_check
+from tuidang.registry.schema import DeclarationData
 
 MAX_BODY = 64 * 1024  # a post of 50 persons with a statement is well under this
-PAGES = 500  # receipt pages kept (languages × paths × person counts, for today)
-_PERSON_FIELDS = ("display_name", "is_real_name", "organizations", "region", "country",
-                  "sector", "private_real_name", "birth_year")
-_FORM_KEYS = frozenset({
-    "csrfmiddlewaretoken", "submit", gate.HONEYPOT_FIELD, "altcha", *STATEMENT_FIELDS,
-    f"{PREFIX}-TOTAL_FORMS", f"{PREFIX}-INITIAL_FORMS", f"{PREFIX}-MIN_NUM_FORMS",
-    f"{PREFIX}-MAX_NUM_FORMS",
-})
-
-
-class Page:
-    """A receipt page as Django answered it, with a placeholder for the code."""
-
-    __slots__ = ("headers", "status", "text")
-
-    def __init__(self, status: str, headers: list[tuple[str, str]], text: str) -> None:
-        self.status, self.headers, self.text = status, headers, text
 
 
 class ExpressIntake:
@@ -74,8 +53,6 @@ class ExpressIntake:
         self.app, self.enabled = app, enabled
         self.paths = {f"/{code}/declare/" for code, _name in settings.LANGUAGES}
         self.csrf = CsrfViewMiddleware(lambda request: None)
-        self.pages: dict[tuple, Page] = {}
-        self.lock = threading.Lock()
         self.taken = 0  # for tests and benchmarks: declarations stored by this lane
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
@@ -113,67 +90,35 @@ class ExpressIntake:
         if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or self.csrf.process_view(
                 request, _declare_view(), (), {}) is not None:
             return None
-        checked = self._check(request)
-        if checked is None:
+        data = self._check(request)
+        if data is None:
             return None
-        persons, fields = checked
         language = request.path_info.strip("/").split("/")[0]
-        page = self.pages.get((language, request.path_info, len(persons), dates.today()))
+        page = receipt_page.page((language, request.path_info, len(data.persons),
+                                  dates.today()))
         with translation.override(language):  # a refusal is worded in the page's language
             verdict = gate.check(request)
-        if verdict.refuse or page is None:
+        if verdict.refuse or page is None or page.headers is None:
             # Django answers, without counting the post again (the key is no header's).
             environ[gate.HANDED_OVER] = verdict
             return None
-        submitted = groupcommit.submit(
-            DeclarationData(persons, **fields, intake_hold=verdict.hold_reason),
-            channel=Channel.SELF)
+        submitted = intake.receive(data, channel=Channel.SELF, hold=verdict.hold_reason)
         self.taken += 1
         start_response(page.status, [
             # never_cache's Expires is "a second ago", whenever it is sent.
             (name, http_date(time.time() - 1) if name == "Expires" else value)
             for name, value in page.headers])
-        return [page.text.replace(receipt_page.PLACEHOLDER,
-                                  escape(submitted.receipt_code)).encode()]
+        return [page.with_code(submitted.receipt_code).encode()]
 
-    def _check(self, request: WSGIRequest) -> tuple[list, dict] | None:
-        """The persons and statement fields of a plainly valid post, else None."""
+    @staticmethod
+    def _check(request: WSGIRequest) -> DeclarationData | None:
+        """The declaration of a valid post, read and checked as the view does, else None."""
         post = request.POST
-        try:
-            total = int(post.get(f"{PREFIX}-TOTAL_FORMS", ""))
-        except ValueError:
+        if declaring.ADD_PERSON in post or post.get(gate.HONEYPOT_FIELD):
             return None
-        if not 1 <= total <= self.rules.max_persons:
-            return None
-        if post.get(f"{PREFIX}-INITIAL_FORMS") != "0" or post.get(gate.HONEYPOT_FIELD):
-            return None
-        names = {f"{PREFIX}-{i}-{name}" for i in range(total) for name in _PERSON_FIELDS}
-        if any(key not in _FORM_KEYS and key not in names for key in post):
-            return None  # "add a person", a row out of range, a field no form has
-        if any(len(post.getlist(key)) != 1 for key in post if not key.endswith(
-                "-organizations")):
-            return None
-        persons = []
-        for i in range(total):
-            real = post.get(f"{PREFIX}-{i}-is_real_name")
-            if real not in (None, "on"):
-                return None
-            persons.append({
-                "display_name": post.get(f"{PREFIX}-{i}-display_name", ""),
-                "is_real_name": real == "on",
-                "organizations": post.getlist(f"{PREFIX}-{i}-organizations"),
-                **{name: post.get(f"{PREFIX}-{i}-{name}", "") for name in (
-                    "region", "country", "sector", "private_real_name", "birth_year")},
-            })
-        item = {"persons": persons, **{k: post.get(k, "") for k in STATEMENT_FIELDS}}
-        quick = quick_check(item, self.rules)
-        if quick is None:
-            return None
-        return quick[0], quick[1]
-
-    @cached_property
-    def rules(self) -> Rules:
-        return Rules.from_forms()
+        data, _rows = declaring.form_input(post, schema.Declaration)
+        checked = schema.validate(schema.Declaration, data)
+        return checked.data if checked.ok else None
 
     # -- through Django, learning its receipt pages ---------------------------------------
 
@@ -185,14 +130,10 @@ class ExpressIntake:
             return start_response(status, headers, exc_info)
 
         response = self.app(environ, capture)
-        page = getattr(response, receipt_page.TEMPLATE_ATTRIBUTE, None)
-        if page is not None and captured and captured[0].startswith("200") and not any(
+        key = getattr(response, receipt_page.KEY_ATTRIBUTE, None)
+        if key is not None and captured and captured[0].startswith("200") and not any(
                 name.lower() == "set-cookie" for name, _value in captured[1]):
-            key, text = page
-            with self.lock:
-                if len(self.pages) >= PAGES or any(k[3] != key[3] for k in self.pages):
-                    self.pages.clear()  # a new day: yesterday's pages are no use
-                self.pages[key] = Page(captured[0], list(captured[1]), text)
+            receipt_page.learn(key, captured[0], captured[1])
         return response
 
 

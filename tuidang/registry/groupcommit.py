@@ -26,7 +26,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from tuidang.registry import actions, bulk
-from tuidang.registry.actions import DeclarationData, Submitted
+from tuidang.registry.actions import Submitted
+from tuidang.registry.schema import DeclarationData
 
 
 class _Waiter:

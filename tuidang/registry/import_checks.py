@@ -1,8 +1,8 @@
 """Checking imported declarations: plain computation, in worker processes for a large file.
 
-`check_batch` takes lines as read (registry/import_files.py) and gives, for each
-declaration, its rows ready to store (registry/bulk.py), or what the importing process
-must do with it (ask the forms, report problems). It needs no database and no active
+`check_batch` takes lines as read (registry/import_files.py), checks each declaration
+with the one schema (registry/schema.py) and gives its rows ready to store
+(registry/bulk.py), or the problems to report. It needs no database and no active
 language: it returns codes and data, never texts, so the importer can run it in
 processes forked for the purpose (registry/imports.py).
 """
@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from tuidang.registry import bulk
-from tuidang.registry.actions import DeclarationData, PersonData
+from tuidang.registry import bulk, schema
 from tuidang.registry.import_files import CsvLayout
-from tuidang.registry.quickcheck import Rules, quick_check
 from tuidang.registry.receipts import digest_hasher
+from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.entry import EntryError
 
 POOL_MIN_LINES = 20_000  # a smaller file is checked in the importing process alone
@@ -64,10 +63,8 @@ def import_key(helper_id: int, ref: str, content: str, occurrence: int,
 class Context:
     """What checking needs, as plain values (it is sent to the worker processes)."""
 
-    rules: Rules
     layout: CsvLayout | None
     intake: bulk.Intake
-    year: int
 
 
 def short_digest(text: str) -> int:
@@ -87,32 +84,30 @@ class Ready:
     key: str
 
 
-def ready(context: Context, checked: list[tuple[list[PersonData], dict, list[str] | None]],
-          refs: list[str]) -> list[Ready]:
-    """Prepare checked declarations (persons, fields, normalized names or None), in one go.
+def ready(context: Context, checked: list[DeclarationData], refs: list[str]) -> list[Ready]:
+    """Prepare checked declarations in one go.
 
     Raises EntryError if one of them cannot be logged (`check_batch` then finds which).
     """
     items, contents = [], []
-    for (persons, fields, _names), ref in zip(checked, refs, strict=True):
-        title, text = fields.get("statement_title", ""), fields.get("statement_text", "")
-        content = canonical_content(persons, title, text)
+    for data, ref in zip(checked, refs, strict=True):
+        content = canonical_content(data.persons, data.statement_title, data.statement_text)
         key = import_key(context.intake.helper_id, ref, content, 1, context.intake.key)
         items.append(DeclarationData(
-            persons, statement_title=title, statement_text=text,
-            contact=fields.get("contact", ""), notes=fields.get("notes", ""), import_key=key))
+            data.persons, statement_title=data.statement_title,
+            statement_text=data.statement_text, contact=data.contact, notes=data.notes,
+            import_key=key))
         contents.append(content)
-    names = [n for _p, _f, n in checked]
-    prepared = bulk.prepare(items, context.intake, None if None in names else names)
+    prepared = bulk.prepare(items, context.intake)
     return [Ready(p, c, short_digest(c), i.import_key)
             for p, c, i in zip(prepared, contents, items, strict=True)]
 
 
 def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
-    """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]),
-    ("forms", data) when only the forms can decide, ("entry", error) or ("ok", (receipt
-    secret, row, identity rows, private, entry body, filler, content, short, key)): a
-    Ready, taken apart."""
+    """For each (csv lines, csv rows, ref, data): ("problems", [(line, field, code)]) from
+    reading the cells, ("invalid", the schema's errors as plain data), ("entry", error) or
+    ("ok", (receipt secret, row, identity rows, private, entry body, filler, content,
+    short, key)): a Ready, taken apart."""
     results: list[tuple] = []
     checked, refs, slots = [], [], []
     for lines, rows, ref, data in batch:
@@ -121,13 +116,13 @@ def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
             if problems:
                 results.append(("problems", problems))
                 continue
-        quick = quick_check(data, context.rules, context.year)
-        if quick is None:
-            results.append(("forms", data))
+        declaration, errors = schema.check(schema.Declaration, data)
+        if declaration is None:
+            results.append(("invalid", errors))
             continue
         slots.append(len(results))
         results.append(None)
-        checked.append(quick)
+        checked.append(declaration)
         refs.append(ref)
     try:
         done = ready(context, checked, refs)

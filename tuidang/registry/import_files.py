@@ -12,21 +12,20 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
-from tuidang.registry.submission import PERSON_FIELDS
+from tuidang.registry.schema import PERSON_FIELDS, STATEMENT_FIELDS, text_year
 
 FORMATS = ("csv", "jsonl")
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-DECLARATION_FIELDS = ("statement_title", "statement_text", "contact", "notes")
+DECLARATION_FIELDS = STATEMENT_FIELDS
 CSV_COLUMNS = ("ref", *PERSON_FIELDS, *DECLARATION_FIELDS)
 REQUIRED_COLUMNS = ("display_name", "organizations")
-JSON_KEYS = ("ref", "persons", *DECLARATION_FIELDS)
 ENCODING_NAMES = {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "gb18030": "GB18030"}
 
 _YES = {"1", "yes", "y", "true", "x", "是", "真"}
@@ -117,7 +116,8 @@ def _organizations(text: str) -> list[str]:
     return [_ORGANIZATION_WORDS.get(w.lower(), w) for w in words]
 
 
-_CASES = {"region": str.lower, "country": str.upper, "sector": str.lower, "birth_year": str}
+_CASES = {"region": str.lower, "country": str.upper, "sector": str.lower,
+          "birth_year": text_year}
 
 
 @dataclass(frozen=True)
@@ -251,25 +251,6 @@ class CsvReader:
             yield Item(lines[0], lines[-1], ref, csv_rows=group, csv_lines=lines)
 
 
-def _json_type_problems(obj: Mapping, keys: tuple, types: dict, where: str) -> list[str]:
-    found = [_("unknown field %(name)s") % {"name": f"{where}{k}"} for k in obj if k not in keys]
-    for key, kinds in types.items():
-        value = obj.get(key)
-        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
-        if value is not None and wrong:
-            found.append(_("wrong type for %(name)s") % {"name": f"{where}{key}"})
-    return found
-
-
-_PERSON_TYPES = {
-    "display_name": (str,), "is_real_name": (bool,), "organizations": (list,),
-    "region": (str,), "country": (str,), "sector": (str,), "private_real_name": (str,),
-    "birth_year": (int,),
-}
-_DECLARATION_TYPES = {"ref": (str, int), "persons": (list,),
-                      **{name: (str,) for name in DECLARATION_FIELDS}}
-
-
 class JsonLinesReader:
     """One declaration object a line, shaped like the API's item."""
 
@@ -285,6 +266,10 @@ class JsonLinesReader:
             item = Item(number, number)
             try:
                 obj = json.loads(raw)
+            except RecursionError:
+                item.problem(number, "", _("Not valid JSON: nested too deeply."))
+                yield item
+                continue
             except ValueError as exc:
                 item.problem(number, "", _("Not valid JSON: %(error)s") % {"error": exc})
                 yield item
@@ -293,25 +278,9 @@ class JsonLinesReader:
                 item.problem(number, "", _("Each line must be a JSON object."))
                 yield item
                 continue
-            for reason in _json_type_problems(obj, JSON_KEYS, _DECLARATION_TYPES, ""):
-                item.problem(number, "", reason)
-            persons = obj.get("persons") if isinstance(obj.get("persons"), list) else []
-            for index, person in enumerate(persons):
-                if not isinstance(person, dict):
-                    item.problem(number, f"persons[{index}]", _("A person is a JSON object."))
-                    continue
-                for reason in _json_type_problems(person, PERSON_FIELDS, _PERSON_TYPES,
-                                                  f"persons[{index}]."):
-                    item.problem(number, "", reason)
-                organizations = person.get("organizations")
-                if isinstance(organizations, list) and not all(
-                        isinstance(o, str) for o in organizations):
-                    item.problem(number, f"persons[{index}].organizations",
-                                 _("Organizations are a list of names."))
-            ref = obj.get("ref")
+            ref = obj.pop("ref", None)
             item.ref = str(ref).strip() if isinstance(ref, str | int) else ""
-            item.data = {}
-            if not item.problems:
-                item.data = {key: obj[key] for key in ("persons", *DECLARATION_FIELDS)
-                             if key in obj}
+            if ref is not None and not isinstance(ref, str | int):
+                item.problem(number, "ref", _("Give the ref as text or a whole number."))
+            item.data = obj  # checked by the schema, like every channel's
             yield item

@@ -6,11 +6,9 @@ and stored in batches, one transaction per batch, and if a batch fails, one tran
 per declaration, so a bad line never takes a good one down with it.
 
 Checking is the costly part, so it is done by `check_batch` (registry/import_checks.py),
-on plain data, in worker processes for a large file (the importing process reads, keeps
-the order-dependent state and writes). `quick_check` decides the common case in
-microseconds; anything it does not accept goes through the forms themselves
-(validate_helper_submission), which word the errors exactly as the web form and the API
-do.
+with the one schema of a declaration (registry/schema.py), on plain data, in worker
+processes for a large file (the importing process reads, keeps the order-dependent state,
+words the errors exactly as the web form and the API do, and writes).
 
 Importing the same file twice counts no one twice: every imported declaration carries
 an import key, a keyed hash of the helper and the line's `ref` (if given) or of its
@@ -26,13 +24,11 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from tuidang.registry import bulk, dates
+from tuidang.registry import bulk, schema
 from tuidang.registry.choices import Channel
-from tuidang.registry.forms import validate_plain_text
 from tuidang.registry.import_checks import (  # noqa: F401 (the API of imports)
     Context,
     Ready,
@@ -57,11 +53,7 @@ from tuidang.registry.import_files import (  # noqa: F401 (the API of imports)
     reader_message,
 )
 from tuidang.registry.models import Declaration
-from tuidang.registry.quickcheck import Rules
-from tuidang.registry.submission import FieldError, validate_helper_submission
-from tuidang.tlog.entry import EntryError
 
-MAX_REF_LENGTH = 100
 BATCH_SIZE = 1000  # declarations per transaction
 
 # -- importing -------------------------------------------------------------------------
@@ -98,7 +90,7 @@ class Outcome:
                  "already imported") % values
 
 
-def _where(item: Item, error: FieldError) -> tuple[int, str]:
+def _where(item: Item, error: schema.FieldError) -> tuple[int, str]:
     """The line and the field (a CSV column, or a JSON path) of an error."""
     path = error.path
     if item.csv_lines and len(path) >= 2 and path[0] == "persons" and isinstance(path[1], int):
@@ -107,11 +99,6 @@ def _where(item: Item, error: FieldError) -> tuple[int, str]:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
     return item.line, text
-
-
-# HelperSubmissionForm asks for the channel and the consent; an import's channel is
-# always `import`, and the helper gives the consent once for the whole file.
-_GIVEN = {"channel": "in-person", "consent": True}
 
 
 class Importer:
@@ -144,9 +131,8 @@ class Importer:
         text = io.TextIOWrapper(binary, encoding=encoding, newline="")
         try:
             reader = CsvReader(text) if fmt == "csv" else JsonLinesReader(text)
-            self.context = Context(
-                Rules.from_forms(), getattr(reader, "layout", None),
-                bulk.Intake.now(Channel.IMPORT, self.helper), dates.today().year)
+            self.context = Context(getattr(reader, "layout", None),
+                                   bulk.Intake.now(Channel.IMPORT, self.helper))
             workers = default_workers(lines) if self.workers is None else self.workers
             with bulk.large_cache():
                 if workers:
@@ -199,12 +185,8 @@ class Importer:
             yield batch
 
     def _check_ref(self, item: Item) -> None:
-        try:
-            validate_plain_text(item.ref)
-            if len(item.ref) > MAX_REF_LENGTH:
-                raise ValidationError(_("At most %(n)d characters.") % {"n": MAX_REF_LENGTH})
-        except ValidationError as exc:
-            item.problem(item.line, "ref", " ".join(exc.messages))
+        for problem in schema.ref_errors(item.ref):
+            item.problem(item.line, "ref", problem)
         first = self.refs.setdefault(short_digest(item.ref), item.line)
         if first != item.line:
             item.problem(item.line, "ref", _(
@@ -232,9 +214,11 @@ class Importer:
             if kind == "ok":
                 *parts, content, short, key = value
                 value = Ready(bulk.Prepared(*parts), content, short, key)
-            elif kind == "forms":
-                value = self._check_with_forms(item, value)
-                kind = "entry" if isinstance(value, str) else "ok" if value else "rejected"
+            elif kind == "invalid":
+                for error in value:
+                    worded = schema.message(error)
+                    item.problem(*_where(item, schema.FieldError(tuple(error["loc"]), worded)),
+                                 worded)
             if kind == "entry":
                 item.problem(item.line, "", _("The public log cannot hold this "
                                               "declaration: %(error)s") % {"error": value})
@@ -251,20 +235,6 @@ class Importer:
                     value = Ready(value.prepared, value.content, value.short, key)
             good.append((item, value))
         self._store(good, outcome)
-
-    def _check_with_forms(self, item: Item, data: dict) -> Ready | str | None:
-        """The forms' verdict: a Ready, an entry error, or None (problems noted)."""
-        validated = validate_helper_submission({**data, **_GIVEN})
-        if not validated.ok:
-            for error in validated.errors:
-                item.problem(*_where(item, error), error.message)
-            return None
-        try:
-            [done] = ready(self.context, [(validated.persons, validated.fields, None)],
-                           [item.ref])
-        except EntryError as exc:
-            return str(exc)
-        return done
 
     def _store(self, good: list[tuple[Item, Ready]], outcome: Outcome) -> None:
         if not good:

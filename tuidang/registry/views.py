@@ -8,8 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tuidang.protection import gate
-from tuidang.registry import actions, counters, groupcommit
-from tuidang.registry.actions import DeclarationData
+from tuidang.registry import actions, counters, intake, schema
 from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
@@ -20,11 +19,11 @@ from tuidang.transparency import proofs
 @never_cache
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
-    def submit(persons, data) -> actions.Submitted:
-        channel = data.pop("channel", Channel.SELF)
-        return groupcommit.submit(DeclarationData(persons, **data), channel=channel)
+    def receive(checked: schema.Checked, hold: str) -> actions.Submitted:
+        return intake.receive(checked.data, channel=Channel.SELF, hold=hold)
 
-    return handle_declaration_form(request, StatementForm, "registry/declare.html", submit)
+    return handle_declaration_form(request, StatementForm, schema.Declaration,
+                                   "registry/declare.html", receive)
 
 
 RATE_LIMITED = "rate_limited"

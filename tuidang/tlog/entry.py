@@ -34,6 +34,7 @@ from .fields import (
     _date,
     _remember,
     _token,
+    is_plain_text,
 )
 from .note import b64decode_strict
 
@@ -73,19 +74,8 @@ def _check_display_name(name: str) -> None:
         raise EntryError(f"name must be 1-{MAX_NAME_LENGTH} characters")
     if name != name.strip() or not unicodedata.is_normalized("NFC", name):
         raise EntryError(f"name {name!r} has surrounding spaces or is not NFC")
-    # str.isprintable() is false for every character of categories C*, Z* except the
-    # ASCII space, so a printable name needs no look-up per character; only names with
-    # other spaces (Zs, allowed) take the slow path.
-    if not name.isprintable() and _has_control(name):
+    if not is_plain_text(name):
         raise EntryError(f"name {name!r} contains a control or format character")
-
-
-def _has_control(name: str) -> bool:
-    for c in name:
-        cat = unicodedata.category(c)
-        if cat[0] == "C" or cat in ("Zl", "Zp"):
-            return True
-    return False
 
 
 @dataclass(frozen=True)

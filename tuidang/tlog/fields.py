@@ -9,6 +9,7 @@ from __future__ import annotations
 import binascii
 import datetime
 import re
+import unicodedata
 
 from .bundle import MAX_ENTRY_SIZE
 
@@ -21,6 +22,21 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|overseas:[A-Z]{2}")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_plain_text(text: str) -> bool:
+    """No control, format, private-use or unassigned character and no line or paragraph
+    separator: the rule for every name in the log and every one-line field of intake."""
+    # str.isprintable() is false for every character of categories C* and Z* except the
+    # ASCII space, so a printable text needs no look-up per character; only texts with
+    # other spaces (Zs, allowed) take the slow path.
+    if text.isprintable():
+        return True
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category[0] == "C" or category in ("Zl", "Zp"):
+            return False
+    return True
 
 
 class EntryError(ValueError):
