@@ -12,7 +12,7 @@ sequencer reads them at every step.
 Reading an archived bundle reads `tile/entries/<N>.gz` and checks it against the level-1
 hash tile in the database (hash N mod 256 of tile 1/⌊N/256⌋ is the root of bundle N's leaf
 hashes), so a damaged, altered or missing file is an ArchiveError, never a wrong proof or
-count. As DESIGN.md asks, the tile storage is untrusted and the database is trusted.
+count. As docs/design.md asks, the tile storage is untrusted and the database is trusted.
 Since the check makes any copy as good as the original, a machine without the directory
 fetches the bundle from `LOG_ARCHIVE_URL` (the public `/log/`, or nginx's address on the
 private network). Such a fetch says so in a header, and the application answering it
