@@ -134,7 +134,7 @@ def fill(rows: int) -> None:
             cursor.execute("SELECT setval(pg_get_serial_sequence('registry_declaration', "
                            "'id'), (SELECT max(id) FROM registry_declaration))")
         if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA analysis_limit=1000")  # minutes less on 10M rows
+            cursor.execute("PRAGMA analysis_limit=1000")  # sample, not every row
         cursor.execute("ANALYZE")
     print(f"filled in {time.perf_counter() - started:.0f} s", flush=True)
 

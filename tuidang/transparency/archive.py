@@ -2,7 +2,7 @@
 
 In production nginx serves `/log/` from the directory that `log_export --gzip-bundles`
 keeps (deploy/nginx/tuidang-locations.conf), and the database held every entry bundle a
-second time: together 150 bytes a person of the 375 (docs/performance.md). With
+second time, a large share of the bytes a person costs (docs/performance.md). With
 `LOG_ARCHIVE_DIR` naming that directory, `log_export --gzip-bundles --archive` makes it
 the store of record for the full bundles behind the edge: a bundle whose file there is
 synced to disk and holds exactly the stored entries is dropped from the database (its row
