@@ -3,7 +3,8 @@
 Run by hand: `.venv/bin/python bench/audit.py [--entries N] [--dir DIR]`. It writes a
 static log of realistic entries with the library (the time is printed too), audits it as
 `tuidang-audit` does, and times inclusion and consistency proofs read from its tiles.
-Only the pure package is used. A 10-million-entry log takes about 3 GB of disk.
+Only the pure package is used. The whole log is written to disk before it is audited,
+so make room for it (docs/performance.md gives the size for 10 million entries).
 """
 
 import argparse

@@ -3,7 +3,8 @@
 Run by hand: `.venv/bin/python bench/statements.py` (SQLite), or with
 DATABASE_URL=postgres://.../bench_statements for PostgreSQL (a database of its own: the
 bench fills it when it is empty and refuses one holding anything else). The SQLite file is
-kept at /tmp/tuidang-bench-statements-packed-<rows>.sqlite3 so the fill (minutes) happens once.
+kept in the temporary directory (`tuidang-bench-statements-packed-<rows>.sqlite3` under
+$TMPDIR, /tmp by default) so the fill (minutes) happens once.
 
 The rows are written directly (executemany / COPY in chunks, in serial order, so every
 index is appended to), bypassing intake and the sequencer: they only need to look like
@@ -23,6 +24,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +42,7 @@ NAMES = ("张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴")
 
 
 def sqlite_path(rows: int) -> Path:
-    return Path(f"/tmp/tuidang-bench-statements-packed-{rows}.sqlite3")
+    return Path(tempfile.gettempdir()) / f"tuidang-bench-statements-packed-{rows}.sqlite3"
 
 
 def day_sizes(rows: int, last_day: datetime.date) -> list[tuple[datetime.date, int]]:
@@ -132,7 +134,7 @@ def fill(rows: int) -> None:
             cursor.execute("SELECT setval(pg_get_serial_sequence('registry_declaration', "
                            "'id'), (SELECT max(id) FROM registry_declaration))")
         if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA analysis_limit=1000")  # minutes less on 10M rows
+            cursor.execute("PRAGMA analysis_limit=1000")  # sample, not every row
         cursor.execute("ANALYZE")
     print(f"filled in {time.perf_counter() - started:.0f} s", flush=True)
 

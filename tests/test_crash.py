@@ -1,4 +1,4 @@
-"""Killing the sequencer at any instant loses nothing receipted (DESIGN.md §3.2)."""
+"""Killing the sequencer at any instant loses nothing receipted (docs/design.md, principle 3)."""
 
 import random
 import signal

@@ -121,7 +121,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # into the database (checkpointed) by the sequencer after its steps, outside the
         # write lock; a commit does it only if the WAL reaches 10,000 pages (40 MB), as
         # a safety net, because a checkpoint inside a request's commit held the write
-        # lock for up to half a second under a burst.
+        # lock, and every other writer with it, for a long while under a burst.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
             "PRAGMA wal_autocheckpoint=10000;"
@@ -217,8 +217,8 @@ LOG_ARCHIVE_DIR = env_dir("LOG_ARCHIVE_DIR")
 LOG_ARCHIVE_URL = env_base_url("LOG_ARCHIVE_URL")
 SEQUENCER_INTERVAL = env_float("SEQUENCER_INTERVAL", 1.0, minimum=0.01, maximum=60.0)
 # Most entries per step. A step holds the database's write lock; on SQLite that stops
-# intake meanwhile, so steps are kept to about 50 ms there (1,000 entries) and follow
-# one another at once while more is waiting.
+# intake meanwhile, so steps are kept short there (docs/performance.md) and follow one
+# another at once while more is waiting.
 SEQUENCER_BATCH = env_int("SEQUENCER_BATCH", 1000 if DATABASES["default"]["ENGINE"]
                           == "tuidang.core.sqlite" else 5000, minimum=1, maximum=100_000)
 

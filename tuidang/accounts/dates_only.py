@@ -1,4 +1,4 @@
-"""Staff accounts keep dates, never times (DESIGN §3: publish and keep dates, not times).
+"""Staff accounts keep dates, never times (docs/design.md, principle 1: dates, not times).
 
 Django stamps a user's last_login and date_joined, and django-otp a device's created_at
 and last_used_at, with the exact time. Before they are saved, each is cut to the start of

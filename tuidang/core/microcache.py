@@ -1,9 +1,9 @@
 """A small in-memory cache of public responses, in front of Django, per web process.
 
 On a news day the same few pages (the home page, `/count.json`, the statements list)
-are asked for thousands of times a second. Django needs a few milliseconds of CPU for
-each; this WSGI layer answers repeats from memory in microseconds, so a 2-core machine
-serves reads at the speed of its HTTP server instead.
+are asked for again and again. Rendering each through Django costs far more CPU than
+handing back a copy already made, so this WSGI layer answers repeats from memory and a
+small machine serves reads at the speed of its HTTP server instead (docs/performance.md).
 
 What may be stored is decided by the response, never guessed from the path:
 - only a GET answered `200` with `Cache-Control: public, max-age=N` (N > 0),

@@ -20,11 +20,12 @@ class SurgeSetting(models.Model):
     """A single row (pk=1); no row means normal.
 
     Every declaration asks for the mode: each process keeps it for a second (a query per
-    post cost as much as storing the declaration), so a change reaches the other web
-    processes within that second; the process that saves it sees it at once. When the
-    second is up, one thread asks the database and the others go on with the mode it
-    had meanwhile: under a burst, every request thread of a process asking at the same
-    moment made a wave of requests wait 100-200 ms for the database every second.
+    post would make a setting that rarely changes a cost of every post), so a change
+    reaches the other web processes within that second; the process that saves it sees
+    it at once. When the second is up, one thread asks the database and the others go on
+    with the mode it had meanwhile: under a burst, every request thread of a process
+    asking at the same moment made a wave of requests wait for the database every second
+    (docs/performance.md, caches that ask once).
     """
 
     mode = models.CharField(max_length=10, choices=SurgeMode.choices, default=SurgeMode.NORMAL)

@@ -1,8 +1,8 @@
 """Choices kept in the database as one-character codes, and as their values everywhere else.
 
 A declaration's status, channel and statement status were stored as their words
-('accepted' is 9 bytes with its length, 'self' 5): 16 bytes of a one-person declaration's
-row on PostgreSQL, a tenth of it, once alignment is counted (docs/performance.md). Python
+('accepted' is 9 bytes with its length, 'self' 5), which with alignment was a sizeable
+share of a one-person declaration's row on PostgreSQL (docs/performance.md). Python
 code, forms, templates, the API and the log keep the words; only the column holds the
 code. The ORM converts both ways (`get_prep_value`, `from_db_value`); code that reads or
 writes rows around the ORM, for speed, converts with the field's `codes` and `values`

@@ -6,7 +6,7 @@ sequencer records both as it screens each declaration (`record`), so the range h
 every declaration of the day by construction; around midnight two days' ranges may
 overlap by a few serials, so the day is checked too. `on_day` narrows a query to the
 range, which lets the statements pages read the published index alone instead of an
-index over dates that would cost about 25 bytes on every row.
+index over dates that would cost space on every row (docs/performance.md).
 """
 
 import datetime

@@ -1,9 +1,9 @@
 """The persons of a declaration, packed into one column of its row (Declaration.people).
 
 Persons are written once with their declaration and read only with it, so they need no
-rows of their own: a row per person cost about 90 bytes on PostgreSQL (24 of them the
-tuple header) and two index entries, as much again as everything else a person costs
-(docs/performance.md). Packed, a person is their name and a few bytes.
+rows of their own: a row per person, mostly tuple header and index entries, cost as
+much again as everything else a person costs (docs/performance.md). Packed, a person is
+their name and a few bytes.
 
 The format, version 1: one byte 1, then per person a flags byte (1 real name, 2 party,
 4 league, 8 pioneers) and four strings, each one byte of length and that many bytes of

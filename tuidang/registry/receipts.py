@@ -5,9 +5,9 @@ groups of four. It is a split token: the first 7 symbols are the declaration's s
 (its public number, in base 31), the other 13 a secret (13 × log2(31) ≈ 64 bits). The
 serial finds the row by its primary key; only a keyed hash of the serial and the secret
 is stored in it (the key, RECEIPT_KEY, lives outside the database) and compared in
-constant time. So a look-up needs no index over hashes (which cost about 35 bytes per
-declaration and a random index write at every insert), and guessing a code means
-guessing 64 bits for one chosen declaration, whatever the number of declarations.
+constant time. So a look-up needs no index over hashes (space on every declaration and
+a random index write at every insert), and guessing a code means guessing 64 bits for
+one chosen declaration, whatever the number of declarations.
 
 Codes made before this format (20 random symbols, one hash for the whole code) are
 still found, through the small `LegacyReceipt` table (actions.find_by_receipt).
@@ -106,8 +106,8 @@ def hasher(key: str, purpose: str) -> Callable[[str], str]:
     """HMAC-SHA256 under `key` of `purpose\\nmessage`, as a function of the message.
 
     The same bytes as hmac.new(key, f"{purpose}\\n{message}", sha256).hexdigest(), from
-    hash states prepared once (RFC 2104: H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m))): it costs half
-    as much, and imports hash several values per line.
+    hash states prepared once (RFC 2104: H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m))), so the key is
+    not hashed again for every message: imports hash several values per line.
     """
     digest = digest_hasher(key, purpose, 32)
     return lambda message: digest(message).hex()

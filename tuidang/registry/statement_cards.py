@@ -1,12 +1,12 @@
 """The cards of a statements page, rendered in Python.
 
 A page shows 50 cards and must be answered in well under 20 ms with millions of rows.
-The database part is cheap (one indexed query, ~4 ms); on a busy 2-core machine,
-rendering 50 cards through the template engine cost about 10 ms of CPU (≈ 25 nodes per
-card, each resolved through the context stack), and with format_html about 8 ms (its
-lazy-string checks on every argument). Here each card is built from f-strings, every value
-from the database or a catalogue passed through html.escape (what Django's escape calls),
-and the labels are translated once per page.
+The database part is cheap (one indexed query); rendering the cards was not: through the
+template engine every card is a few dozen nodes, each resolved through the context stack,
+and format_html runs its lazy-string checks on every argument, either way costing more
+than the query (docs/performance.md, statements pages). Here each card is built from
+f-strings, every value from the database or a catalogue passed through html.escape (what
+Django's escape calls), and the labels are translated once per page.
 """
 
 import re

@@ -52,8 +52,8 @@ def _page(request: HttpRequest, queryset: QuerySet[Declaration],
     if before is not None and after is not None:
         raise Http404("bad page")
     # One lower and one upper bound on the serial, the cursor's and the day's combined:
-    # given both, SQLite scans from one and tests the other on every row (12 ms in the
-    # middle of a day of 81,000).
+    # given both, SQLite scans from one and tests the other on every row, which is slow
+    # in the middle of a big day (docs/performance.md, statements pages).
     low, high = span if span is not None else (None, None)
     if after is not None:
         low = after + 1 if low is None else max(low, after + 1)

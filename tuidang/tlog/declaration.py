@@ -8,7 +8,7 @@ very bytes of :func:`entry.encode_declaration`, which is built from them.
 
 :func:`summarize_declaration` reads back what a tally needs from bytes made that way,
 checking their structure and the lines a row can be compared with, but not each name
-again (:func:`entry.parse_entry` does that, at about ten times the cost): for entries
+again (:func:`entry.parse_entry` does that, at a much higher cost): for entries
 that the service itself encoded and stored, not for bytes from elsewhere.
 """
 

@@ -110,7 +110,7 @@ def person_line(name: str, organizations: tuple[str, ...], real_name: bool,
     """Return the ``person ...`` line (without newline) of a valid person; else EntryError.
 
     The same as ``PersonEntry(...).line()`` after ``validate()``, without building the
-    object: the sequencer encodes thousands of persons a second from plain rows. Values
+    object: the sequencer encodes every person of a batch from plain rows. Values
     already known to be valid take a short path; anything else the full checks, which
     raise or accept exactly as ever.
     """

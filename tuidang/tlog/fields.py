@@ -52,7 +52,7 @@ def _token(value: str, what: str) -> None:
 
 
 def _remember(good: set, value: str) -> None:
-    # The sequencer encodes thousands of entries a second with a handful of distinct
+    # The sequencer encodes every entry of a batch with only a handful of distinct
     # channels, regions and sectors; a bounded set of values already checked spares the
     # regular expressions without letting a hostile log grow memory.
     if len(good) < 4096:

@@ -2,7 +2,7 @@
 
 In production nginx serves `/log/` from the directory that `log_export --gzip-bundles`
 keeps (deploy/nginx/tuidang-locations.conf), and the database held every entry bundle a
-second time: together 150 bytes a person of the 375 (docs/performance.md). With
+second time, a large share of the bytes a person costs (docs/performance.md). With
 `LOG_ARCHIVE_DIR` naming that directory, `log_export --gzip-bundles --archive` makes it
 the store of record for the full bundles behind the edge: a bundle whose file there is
 synced to disk and holds exactly the stored entries is dropped from the database (its row
@@ -12,7 +12,7 @@ sequencer reads them at every step.
 Reading an archived bundle reads `tile/entries/<N>.gz` and checks it against the level-1
 hash tile in the database (hash N mod 256 of tile 1/⌊N/256⌋ is the root of bundle N's leaf
 hashes), so a damaged, altered or missing file is an ArchiveError, never a wrong proof or
-count. As DESIGN.md asks, the tile storage is untrusted and the database is trusted.
+count. As docs/design.md asks, the tile storage is untrusted and the database is trusted.
 Since the check makes any copy as good as the original, a machine without the directory
 fetches the bundle from `LOG_ARCHIVE_URL` (the public `/log/`, or nginx's address on the
 private network). Such a fetch says so in a header, and the application answering it

@@ -6,12 +6,12 @@ checkpoint is written last: a mirror never offers a checkpoint ahead of its tile
 a full tile is written, the partial versions of it that earlier exports wrote are
 deleted, as tlog-tiles allows (a client holding an older checkpoint may fetch the full
 tile instead; behind nginx the application still answers them): an export every minute
-at 50,000 declarations a day otherwise leaves about seven partial copies of each bundle,
-three times the log itself.
+otherwise leaves several partial copies of each bundle, more than the log itself
+(docs/performance.md).
 
 With `gzip_bundles` (the copy nginx serves, deploy/nginx/tuidang-locations.conf) each
 entry bundle is written only as `tile/entries/<N>[.p/W].gz`, a gzip file of the exact
-bundle, about a third of its size; nginx sends it as it is (`gzip_static always`) and
+bundle, much smaller than the bundle; nginx sends it as it is (`gzip_static always`) and
 unpacks it for a client that does not accept gzip (`gunzip on`). Hash tiles do not
 compress and stay as they are. A plain static host cannot serve a `.gz` file under the
 plain name, so the default (and a mirror's export_site) writes uncompressed bundles.

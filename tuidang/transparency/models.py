@@ -12,10 +12,11 @@ class EntryBundle(models.Model):
     """Entries index·256 … index·256 + count − 1 of the log: the `tile/entries/<index>`
     bundle (each entry prefixed by its length), compressed with zlib.
 
-    One row per 256 entries, not one per entry: a row per entry cost about as much again
-    as the entry, and the entries of one bundle, alike in all but names, serials and
-    commitments, compress to about a quarter (storage.py). An archived bundle (full,
-    behind the edge) has empty `data`: its entries are in LOG_ARCHIVE_DIR (archive.py).
+    One row per 256 entries, not one per entry: a row's own overhead would rival the
+    entry, and the entries of one bundle, alike in all but names, serials and
+    commitments, compress well together (storage.py; docs/performance.md). An archived
+    bundle (full, behind the edge) has empty `data`: its entries are in LOG_ARCHIVE_DIR
+    (archive.py).
     """
 
     index = models.BigIntegerField(primary_key=True)

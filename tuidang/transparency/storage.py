@@ -4,10 +4,11 @@ Tiles are treated as untrusted (the auditor re-derives them); the checkpoint row
 the trusted state, updated only by the sequencer under its lock. Entries are kept per
 bundle of 256, compressed (models.EntryBundle); the last bundle, while it is partial, is
 rewritten by every sequencer step. Level-0 hash tiles are not stored: tile 0/N is the
-leaf hashes of bundle N's entries, computed when read (a few hundred microseconds), where
-storing them cost 32 bytes an entry, as much as the compressed entry itself. Full
-bundles behind the edge may be archived (archive.py): their rows keep the count, and the
-entries are read, checked, from nginx's copy of the log.
+leaf hashes of bundle N's entries, computed when read (one bundle decompressed and
+hashed), where storing them cost 32 bytes an entry, about as much as the compressed entry
+itself (docs/performance.md). Full bundles behind the edge may be archived (archive.py):
+their rows keep the count, and the entries are read, checked, from nginx's copy of the
+log.
 """
 
 import contextlib
@@ -26,7 +27,7 @@ from tuidang.transparency.models import EntryBundle, LogState, Tile
 
 STATE_ID = 1
 WIDTH = tlog_tiles.TILE_WIDTH
-COMPRESSION_LEVEL = 6  # level 9 saves under 3 % more and costs twice the time
+COMPRESSION_LEVEL = 6  # higher levels save little more for much more time
 
 
 def read_tile(level: int, index: int) -> bytes | None:

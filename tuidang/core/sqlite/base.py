@@ -3,13 +3,13 @@ busy handler.
 
 SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
 and retries on a fixed schedule of up to 100 ms a sleep. Under a burst (two web
-processes' group commits and the sequencer, each writing every few milliseconds) a
-waiting writer kept sleeping long after the lock came free while a newcomer took it:
-some requests waited over a second (bench/intake.py, form posts at about 1,200 a second:
-p99 0.7-1.3 s). Here each write transaction (BEGIN IMMEDIATE, which is how every atomic
-block starts on SQLite) first takes an exclusive flock on `<database>-writer.lock`,
-looking again every millisecond at most, so a waiter gets in within a millisecond of
-the holder's commit, rollback or death (the kernel drops a dead process's flock).
+processes' group commits and the sequencer, all writing often) a waiting writer kept
+sleeping long after the lock came free while a newcomer took it, so the slowest requests
+waited far longer than the rest (bench/intake.py; docs/performance.md). Here each write
+transaction (BEGIN IMMEDIATE, which is how every atomic block starts on SQLite) first
+takes an exclusive flock on `<database>-writer.lock`, looking again every millisecond at
+most, so a waiter gets in within a millisecond of the holder's commit, rollback or death
+(the kernel drops a dead process's flock).
 
 The flock is held only while SQLite's own write lock is wanted or held, so what may run
 beside what is unchanged; only the waiting is. Writers that come without it (the sqlite3

@@ -31,8 +31,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         manage = [sys.executable, "-m", "django"]
         children = {
-            # granian rather than gunicorn: several times the requests per second on reads,
-            # a little more on form posts (bench/servers.py; figures in docs/deploy.md).
+            # granian rather than gunicorn: its HTTP handling is not Python, so it answers
+            # more requests on the same cores (bench/servers.py; figures in docs/deploy.md).
             "web": [
                 sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
                 "--host", host, "--port", str(port), "--workers", str(workers),
