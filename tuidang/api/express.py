@@ -2,9 +2,9 @@
 
 The twin of registry/express.py for POST /api/v1/declarations. A helper's tool posts
 one declaration after another on a news day; through Django and django-ninja each costs
-several milliseconds of CPU (middlewares, the token's queries, pydantic, the forms),
-where the work that must be done costs a fraction of one. This WSGI layer does that work
-for the common case only, with the same parts:
+many times the CPU of the work that must be done (middlewares, the token's queries;
+docs/performance.md has the figures). This WSGI layer does that work for the common case
+only, with the same parts:
 
 - the token is checked by api/tokens.py and api/api.py's helper rule (tokens.py's
   recent_helper, which keeps the answer a moment);

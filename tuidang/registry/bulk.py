@@ -220,7 +220,7 @@ def existing_import_keys(keys: list[bytes]) -> set[bytes]:
 
 def import_key_queries(keys: list[bytes]) -> Iterator[tuple[str, list]]:
     """The queries that find stored import keys, each a probe of the import-key index
-    for every key (built by hand: the ORM's IN costs a microsecond a value to build)."""
+    for every key (built by hand: building the ORM's IN cost more than the query)."""
     table = connection.ops.quote_name(Declaration._meta.db_table)
     if connection.vendor == "postgresql":
         # Given a thousand keys at once (`IN`, `= ANY`), PostgreSQL's planner reads the
@@ -241,7 +241,7 @@ def import_key_queries(keys: list[bytes]) -> Iterator[tuple[str, list]]:
 def large_cache(megabytes: int = 256) -> Iterator[None]:
     """A larger page cache for this SQLite connection while a long import runs: its
     random keys (receipt hashes, import keys, identity digests) touch index pages all
-    over, and re-reading them costs a fifth of the writing time. No-op elsewhere."""
+    over, and re-reading them is a large part of the writing time. No-op elsewhere."""
     if connection.vendor != "sqlite":
         yield
         return
@@ -262,7 +262,7 @@ def _new_ids(count: int) -> list[int]:
         if connection.vendor == "postgresql":
             # Serials taken from the sequence are never handed out again, whatever happens.
             # The sequence is looked up once (MATERIALIZED), not once a row: that look-up
-            # cost eight times the nextval it names.
+            # cost more than the nextval it names.
             cursor.execute("WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')"
                            "::regclass AS seq) SELECT nextval(s.seq) FROM s, "
                            "generate_series(1, %s)", [table, count])

@@ -1,10 +1,10 @@
 """The express lane: plainly valid declarations stored without the whole of Django.
 
-On a news day the declaration form is posted a thousand times a second. Django's way
-through such a post (fifteen middlewares, the form set, the template) costs several
-milliseconds of CPU, where the work that must be done (check the CSRF token, parse and
-check the fields, pass the abuse gate, store in a group commit, answer with the receipt
-page) costs a fraction of one. This WSGI layer, in front of Django, does that work for
+On a news day the declaration form is posted in bursts. Django's way through such a
+post (fifteen middlewares, the form set, the template) costs many times the CPU of the
+work that must be done (check the CSRF token, parse and check the fields, pass the
+abuse gate, store in a group commit, answer with the receipt page); docs/performance.md
+has the figures. This WSGI layer, in front of Django, does that work for
 the common case only, with the very parts Django would use:
 
 - the request is Django's own WSGIRequest, its host checked by ALLOWED_HOSTS and its

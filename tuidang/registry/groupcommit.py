@@ -1,12 +1,12 @@
 """Group commit: many concurrent declarations share one durable transaction.
 
-A commit costs an fsync (SQLite) or a WAL flush (PostgreSQL): a few milliseconds each,
-one after another, which caps intake at a few hundred declarations a second however
-fast the rest is. Here the request threads of a web process queue their declarations;
-one of them (the leader) writes everything queued in one transaction, then wakes the
-others. While it commits, the next requests queue up and form the next batch, so under
-load each commit carries many declarations and a quiet site still commits at once
-(there is no waiting for a batch to fill).
+A commit costs an fsync (SQLite) or a WAL flush (PostgreSQL), one after another, which
+caps intake at one declaration a flush however fast the rest is. Here the request
+threads of a web process queue their declarations; one of them (the leader) writes
+everything queued in one transaction, then wakes the others. While it commits, the next
+requests queue up and form the next batch, so under load each commit carries many
+declarations and a quiet site still commits at once (there is no waiting for a batch to
+fill).
 
 Every declaration still gets its receipt code only after the commit that stored it.
 If the batch fails as a whole, each declaration is stored on its own, so one bad row
@@ -14,8 +14,9 @@ never costs the others (their requests wait a little longer, nothing is lost).
 
 Each request makes its own rows ready (bulk.prepare: codes, hashes, the log entry) in
 its own thread before it queues them, so the leader only writes: a leader that prepared
-a batch of a hundred competed for the interpreter with every other request thread, and
-its batch took up to a quarter of a second under a burst (bench/intake.py).
+a batch competed for the interpreter with every other request thread, and under a
+burst its batch waited long enough to show in the tail latency (bench/intake.py;
+docs/performance.md).
 """
 
 import threading

@@ -135,7 +135,7 @@ def check_batch(context: Context, batch: list[tuple]) -> list[tuple]:
                 done.append(str(exc))
     for slot, value in zip(slots, done, strict=True):
         results[slot] = ("entry", value) if isinstance(value, str) else ("ok", (
-            # Plain tuples: they cross the process boundary at half the cost.
+            # Plain tuples: they cross the process boundary cheaper than objects.
             value.prepared.secret, value.prepared.row, value.prepared.identities,
             value.prepared.private, value.prepared.entry, value.prepared.filler,
             value.content, value.short, value.key))

@@ -307,7 +307,9 @@ def validate(model: type[Declaration], data: Any) -> Checked:
         declaration = model.model_validate(data)
     except ValidationError as exc:
         return Checked(errors=errors_of(exc))
-    return Checked(data_of(declaration), getattr(declaration, "channel", ""))
+    # (getattr with a default would take pydantic's slow path for a missing attribute)
+    channel = declaration.channel if isinstance(declaration, HelperDeclaration) else ""
+    return Checked(data_of(declaration), channel)
 
 
 def check(model: type[Declaration], data: Any) -> tuple[DeclarationData | None, list[dict]]:
