@@ -32,6 +32,7 @@ from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
 from tuidang.registry import actions, intake, schema
 from tuidang.registry.models import Declaration
+from tuidang.registry.schema_messages import message
 
 
 class HelperToken(HttpBearer):
@@ -114,7 +115,7 @@ def error_response(request: HttpRequest, status: int, detail: str,
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {"path": format_path(_request_location(tuple(e.get("loc", ())))) or "body",
-         "message": schema.message(e)}
+         "message": message(e)}
         for e in exc.errors
     ]
     return error_response(request, 400, _("The request does not have the documented "
@@ -159,7 +160,7 @@ def _client_ref(item) -> str | None:
 def check(item) -> tuple[str | None, schema.Checked]:
     if isinstance(item, InvalidItem):
         return _client_ref(item), schema.Checked(errors=[
-            schema.FieldError(schema.field_path(tuple(e.get("loc", ()))), schema.message(e))
+            schema.FieldError(schema.field_path(tuple(e.get("loc", ()))), message(e))
             for e in item.errors])
     return item.client_ref, schema.Checked(schema.data_of(item), item.channel)
 

@@ -53,6 +53,7 @@ from tuidang.registry.import_files import (  # noqa: F401 (the API of imports)
     reader_message,
 )
 from tuidang.registry.models import Declaration
+from tuidang.registry.schema_messages import message
 
 BATCH_SIZE = 1000  # declarations per transaction
 
@@ -216,7 +217,7 @@ class Importer:
                 value = Ready(bulk.Prepared(*parts), content, short, key)
             elif kind == "invalid":
                 for error in value:
-                    worded = schema.message(error)
+                    worded = message(error)
                     item.problem(*_where(item, schema.FieldError(tuple(error["loc"]), worded)),
                                  worded)
             if kind == "entry":
