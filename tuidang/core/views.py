@@ -1,11 +1,11 @@
-"""The home page and the pages that explain the count."""
+"""The home page and the page that explains how to verify the log."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from tuidang.registry import counters
+from tuidang.stats import counters
 from tuidang.stats.views import home_context
 from tuidang.transparency import keys, storage
 
@@ -19,11 +19,6 @@ def home(request: HttpRequest) -> HttpResponse:
         **home_context(snapshot.persons),  # milestone, imported history, share of membership
     }
     return render(request, "core/home.html", context)
-
-
-@require_safe
-def counting_rule(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/counting.html")
 
 
 @require_safe

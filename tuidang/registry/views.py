@@ -1,19 +1,17 @@
-"""Declaring, looking up a receipt, and the public count."""
+"""Declaring and looking up a receipt."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tuidang.protection import gate
-from tuidang.registry import actions, counters, groupcommit
+from tuidang.registry import actions, groupcommit
 from tuidang.registry.actions import DeclarationData
 from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
-from tuidang.stats import history
 from tuidang.transparency import proofs
 
 
@@ -102,29 +100,3 @@ def receipt_proof(request: HttpRequest) -> HttpResponse:
 @require_POST
 def receipt_entry(request: HttpRequest) -> HttpResponse:
     return _download(request, "entry")
-
-
-@require_safe
-def count_json(request: HttpRequest) -> JsonResponse:
-    snap = counters.snapshot(days=2)
-    past = history.summary()  # imported counts from before tuidang, not proven by the log
-    response = JsonResponse(
-        {
-            "persons": snap.persons,
-            "declarations": snap.declarations,
-            "today": snap.today,
-            "yesterday": snap.yesterday,
-            "date": snap.today_date.isoformat(),
-            "by_organization": snap.by_organization,
-            "by_channel": snap.by_channel,
-            "history": {
-                "persons": past.persons,
-                "through": past.through.isoformat() if past.through else None,
-            },
-            "total_with_history": snap.persons + past.persons,
-            "as_of": timezone.now().replace(microsecond=0).isoformat(),
-        }
-    )
-    response["Cache-Control"] = "public, max-age=5"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
