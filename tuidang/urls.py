@@ -2,7 +2,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from tuidang.api.api import api
-from tuidang.core import views as core_views
 from tuidang.news import urls as news_urls
 from tuidang.protection import views as protection_views
 from tuidang.stats import urls as stats_urls
@@ -16,9 +15,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", core_views.home, name="home"),
-    path("verify/", core_views.verify, name="verify"),
-    path("", include("tuidang.registry.urls")),
+    path("", include("tuidang.public.urls")),
     path("helpers/tokens/", include("tuidang.api.urls")),
     path("helpers/", include("tuidang.helpers.urls")),
     path("moderation/surge/", include("tuidang.protection.urls")),

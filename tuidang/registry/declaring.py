@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tuidang.protection import gate
+from tuidang.public.receipt_page import receipt_response
 from tuidang.registry.actions import PersonData, Submitted
 from tuidang.registry.forms import PersonFormSet
-from tuidang.registry.receipt_page import receipt_response
 
 PREFIX = "persons"
 # Declaration-level form fields passed on to actions.submit_declaration.

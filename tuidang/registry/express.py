@@ -41,7 +41,8 @@ from django.utils.html import escape
 from django.utils.http import http_date
 
 from tuidang.protection import gate
-from tuidang.registry import dates, groupcommit, receipt_page
+from tuidang.public import receipt_page
+from tuidang.registry import dates, groupcommit
 from tuidang.registry.actions import DeclarationData
 from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import PREFIX
@@ -216,6 +217,6 @@ def _only_csrf_cookie(header: str) -> bool:
 
 
 def _declare_view():
-    from tuidang.registry.views import declare
+    from tuidang.public.views import declare
 
     return declare

@@ -1,10 +1,11 @@
-"""Declaring and looking up a receipt."""
+"""The home page, declaring, looking up a receipt, and how to verify the log."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tuidang.protection import gate
 from tuidang.registry import actions, groupcommit
@@ -12,7 +13,30 @@ from tuidang.registry.actions import DeclarationData
 from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
-from tuidang.transparency import proofs
+from tuidang.stats import counters
+from tuidang.stats.views import home_context
+from tuidang.transparency import keys, proofs, storage
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    snapshot = counters.snapshot(days=30)
+    context = {
+        "snapshot": snapshot,
+        "checkpoint": storage.signed_checkpoint().decode(),
+        **home_context(snapshot.persons),  # milestone, imported history, share of membership
+    }
+    return render(request, "core/home.html", context)
+
+
+@require_safe
+def verify(request: HttpRequest) -> HttpResponse:
+    context = {
+        "checkpoint": storage.signed_checkpoint().decode(),
+        "verifier_key": keys.verifier_key(),
+        "origin": settings.LOG_ORIGIN,
+    }
+    return render(request, "core/verify.html", context)
 
 
 @never_cache

@@ -19,8 +19,8 @@ from tuidang.registry.actions import Submitted
 
 TEMPLATE = "registry/receipt_issued.html"
 PLACEHOLDER = "\x00receipt-code\x00"  # cannot occur in a rendered page
-# The page with its placeholder and its key, handed to the express lane (express.py) on
-# the response; never sent.
+# The page with its placeholder and its key, handed to the express lane
+# (registry/express.py) on the response; never sent.
 TEMPLATE_ATTRIBUTE = "express_page"
 MAX_PAGES = 500  # languages x paths x person counts, for the current day
 
