@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "tuidang.news",
     "tuidang.newsletter",
+    "tuidang.mirror",
 ]
 
 MIDDLEWARE = [
