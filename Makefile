@@ -20,11 +20,14 @@ run: $(STAMP) compiled-messages
 	$(PY) -m tuidang.localkeys
 	$(PY) manage.py runservice
 
+# The import contracts first (pyproject.toml, docs/architecture.md): a second, then the suite.
 test: $(STAMP) compiled-messages
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 # Re-extract the message catalogues after changing user-facing text.
 messages: $(STAMP)

@@ -111,8 +111,8 @@ def api_token() -> str:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from tuidang.accounts.access import HELPERS_GROUP
     from tuidang.api import tokens
-    from tuidang.helpers.access import HELPERS_GROUP
 
     user = get_user_model().objects.create_user("bench-helper", password=None)
     user.groups.add(Group.objects.get_or_create(name=HELPERS_GROUP)[0])

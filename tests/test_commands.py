@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from tuidang.helpers.access import is_helper, is_moderator
+from tuidang.accounts.access import is_helper, is_moderator
 from tuidang.tlog.note import Signer
 
 

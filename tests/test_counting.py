@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -22,10 +23,12 @@ from tuidang.registry.models import (
     Status,
     Total,
 )
+from tuidang.stats import counters
 from tuidang.tlog.checkpoint import Checkpoint
 from tuidang.tlog.entry import parse_entry
 from tuidang.tlog.tally import Tally
 from tuidang.transparency import sequencer, storage
+from tuidang.transparency.signals import batch_sequenced
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +153,45 @@ def test_the_checkpoint_tally_equals_the_counters_and_the_entries(client):
     assert signed.totals() == recomputed.totals()
     assert signed.persons == totals()["persons"] == 3
     assert checkpoint.size == 5
+
+
+def test_a_failure_of_the_counters_rolls_the_whole_step_back(client, monkeypatch):
+    """Stats writes the counters and milestones as it receives batch_sequenced, inside the
+    sequencer's transaction: when that fails, no entry, index, count or checkpoint stays."""
+    declare(client, "张三")
+    sequencer.drain()
+    checkpoint, counted = storage.signed_checkpoint(), totals()
+    declare(client, "李四")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("milestones unavailable")
+
+    monkeypatch.setattr(counters, "record_crossings", broken)  # after the counters' update
+    with pytest.raises(RuntimeError):
+        sequencer.step()
+    assert (storage.state().size, storage.signed_checkpoint(), totals()) == (1, checkpoint,
+                                                                           counted)
+    assert Declaration.objects.order_by("id").last().log_index is None
+    assert PendingEntry.objects.count() == 1
+    monkeypatch.undo()
+    sequencer.drain()
+    assert (storage.state().size, totals()["persons"]) == (2, 2)
+
+
+def test_the_sequencer_signs_nothing_when_no_one_keeps_the_counters(client):
+    declare(client, "张三")
+    sequencer.drain()
+    checkpoint, counted = storage.signed_checkpoint(), totals()
+    declare(client, "李四")
+    assert batch_sequenced.disconnect(dispatch_uid="tuidang.stats.counters")
+    try:
+        with pytest.raises(ImproperlyConfigured):
+            sequencer.step()
+    finally:
+        batch_sequenced.connect(counters.count_batch, dispatch_uid="tuidang.stats.counters")
+    assert (storage.state().size, storage.signed_checkpoint(), totals()) == (1, checkpoint,
+                                                                           counted)
+    assert Declaration.objects.order_by("id").last().log_index is None
 
 
 def test_count_json_has_the_documented_fields(client):

@@ -308,7 +308,7 @@ def test_an_editor_features_a_public_statement(client, erin):
 def test_create_account_makes_an_editor(db):
     from django.core.management import call_command
 
-    from tuidang.helpers.access import is_editor
+    from tuidang.accounts.access import is_editor
 
     call_command("create_account", "ed", "--role", "editor", "--generate-password",
                  "--email", "ed@example.org", stdout=io.StringIO())

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from tuidang.registry.actions import revoke_declaration, submit_declaration
+from tuidang.registry.entries import declaration_entry
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -22,7 +23,6 @@ from tuidang.registry.models import (
 from tuidang.registry.schema import PersonData
 from tuidang.tlog.entry import DeclarationEntry, encode_entry, parse_entry
 from tuidang.transparency import keys, sequencer, storage
-from tuidang.transparency.entries import declaration_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 
 from tests.factories import declare, packed, received_on
 from tuidang.moderation import actions as moderation
+from tuidang.public.statements import PAGE_SIZE
 from tuidang.registry import dates
 from tuidang.registry.models import Declaration
-from tuidang.registry.statements import PAGE_SIZE
 from tuidang.transparency import sequencer
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from tests.factories import packed
+from tuidang.public.statements import PAGE_SIZE
 from tuidang.registry import dates, days
 from tuidang.registry.models import Declaration
-from tuidang.registry.statements import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

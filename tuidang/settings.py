@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "tuidang.news",
     "tuidang.newsletter",
+    "tuidang.mirror",
 ]
 
 MIDDLEWARE = [
@@ -223,7 +224,7 @@ SEQUENCER_BATCH = env_int("SEQUENCER_BATCH", 1000 if DATABASES["default"]["ENGIN
                           == "tuidang.core.sqlite" else 5000, minimum=1, maximum=100_000)
 
 SITE_NAME = _("Tuidang")
-CSRF_FAILURE_VIEW = "tuidang.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "tuidang.core.security.csrf_failure"
 
 # --- Abuse resistance (tuidang.protection) -----------------------------------------------
 # Proof of work (self-hosted ALTCHA): a declaration from the public form without a valid,

@@ -2,14 +2,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from tuidang.api.api import api
-from tuidang.core import views as core_views
 from tuidang.news import urls as news_urls
 from tuidang.protection import views as protection_views
-from tuidang.registry import views as registry_views
 from tuidang.stats import urls as stats_urls
 
 urlpatterns = [
-    path("count.json", registry_views.count_json, name="count_json"),
     path("log/", include("tuidang.transparency.urls")),
     path("api/v1/", api.urls),
     path("altcha/challenge", protection_views.altcha_challenge, name="altcha_challenge"),
@@ -18,10 +15,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", core_views.home, name="home"),
-    path("counting/", core_views.counting_rule, name="counting_rule"),
-    path("verify/", core_views.verify, name="verify"),
-    path("", include("tuidang.registry.urls")),
+    path("", include("tuidang.public.urls")),
     path("helpers/tokens/", include("tuidang.api.urls")),
     path("helpers/", include("tuidang.helpers.urls")),
     path("moderation/surge/", include("tuidang.protection.urls")),

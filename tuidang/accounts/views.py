@@ -2,7 +2,7 @@
 
 Every account (helpers and moderators) needs both steps: the password step logs in
 (rotating the session key), and only the second step marks the session as verified,
-which the helpers' and moderators' access checks require (tuidang/helpers/access.py).
+which the helpers' and moderators' access checks require (tuidang/accounts/access.py).
 An account without a confirmed device is sent to enrolment, which shows the secret as
 text and as a QR code drawn on the server (inline SVG, no script, nothing from elsewhere).
 """
@@ -27,8 +27,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tuidang.accounts import throttle
+from tuidang.accounts.access import is_moderator
 from tuidang.accounts.forms import CodeForm, PasswordForm
-from tuidang.helpers.access import is_moderator
 
 NEXT = "next"
 

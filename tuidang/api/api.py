@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
 
+from tuidang.accounts.access import is_helper
 from tuidang.api import tokens
 from tuidang.api.schemas import (
     MAX_BATCH,
@@ -27,7 +28,6 @@ from tuidang.api.schemas import (
     InvalidItem,
     PageQuery,
 )
-from tuidang.helpers.access import is_helper
 from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
 from tuidang.registry import actions, intake, schema

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from tuidang.accounts.access import is_helper
 from tuidang.api.models import ApiToken
-from tuidang.helpers.access import is_helper
 from tuidang.registry import dates, receipts
 
 PREFIX = "tdk_"

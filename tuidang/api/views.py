@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuidang.accounts.access import access_helper
 from tuidang.api import tokens
 from tuidang.api.models import ApiToken
-from tuidang.helpers.access import access_helper
 from tuidang.registry.schema import validate_plain_text
 
 

@@ -13,6 +13,8 @@ middleware adds what Django 5.2 lacks:
   header on plain HTTP, e.g. over the onion service).
 - Onion-Location on HTML pages when ONION_LOCATION is set, pointing to the same path on
   the onion service (Tor Browser then offers it).
+
+And the page shown when a form fails Django's CSRF check (CSRF_FAILURE_VIEW).
 """
 
 import re
@@ -22,6 +24,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 ONION_BASE = re.compile(r"^https?://[a-z2-7]{56}\.onion(:[0-9]{1,5})?$")
 
@@ -132,3 +135,7 @@ class SecurityHeadersMiddleware:
     def _via_onion(request: HttpRequest) -> bool:
         host = request.META.get("HTTP_HOST", "").split(":")[0].lower()
         return host.endswith(".onion")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

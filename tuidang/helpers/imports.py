@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from tuidang.helpers.access import access_helper
+from tuidang.accounts.access import access_helper
 from tuidang.registry import dates, imports
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tuidang.helpers.access import access_helper
+from tuidang.accounts.access import access_helper
 from tuidang.registry import actions, intake, schema
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import HelperSubmissionForm

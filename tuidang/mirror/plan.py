@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Length
 
+from tuidang.public.statements import PAGE_SIZE
 from tuidang.registry import days
 from tuidang.registry.models import Declaration, StatementStatus
-from tuidang.registry.statements import PAGE_SIZE
 
 _VERSION_SOURCES = (("templates", "*"), ("static", "*"), ("locale", "*.mo"), ("tuidang", "*.py"))
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
+from tuidang.registry.entries import declaration_entry
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -15,7 +16,6 @@ from tuidang.registry.models import (
     Status,
 )
 from tuidang.tlog.entry import encode_entry
-from tuidang.transparency.entries import declaration_entry
 
 Action = Decision.Action
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from tuidang.helpers.access import access_moderator
+from tuidang.accounts.access import access_moderator
 from tuidang.moderation import actions
 from tuidang.moderation.forms import DecisionForm
 from tuidang.moderation.models import Decision

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tuidang.helpers.access import access_editor
+from tuidang.accounts.access import access_editor
 from tuidang.news import images, opencc_convert
 from tuidang.news.forms import ArticleForm, PublicStatementForm
 from tuidang.news.models import Article, PublicStatement, Status

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tuidang.helpers.access import access_editor
+from tuidang.accounts.access import access_editor
 from tuidang.newsletter import content, legal, mail, sending, tasks
 from tuidang.newsletter.forms import LegalPageForm, NewsletterForm
 from tuidang.newsletter.models import LegalPage, Newsletter, Subscriber

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tuidang.helpers.access import is_helper, is_verified
+from tuidang.accounts.access import is_helper, is_verified
 from tuidang.protection import limits, pow
 from tuidang.protection.models import SurgeMode, SurgeSetting
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tuidang.helpers.access import access_moderator
+from tuidang.accounts.access import access_moderator
 from tuidang.protection import gate, pow
 from tuidang.protection.forms import SurgeForm
 from tuidang.protection.models import SurgeChange, SurgeSetting

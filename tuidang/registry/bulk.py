@@ -26,6 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connection
 
 from tuidang.registry import dates, identity, people, sealing
+from tuidang.registry.entries import entry_region
 from tuidang.registry.models import (
     Declaration,
     PendingEntry,
@@ -36,7 +37,6 @@ from tuidang.registry.models import (
 from tuidang.registry.receipts import make_code, new_secrets, verifier
 from tuidang.tlog.declaration import complete_declaration, declaration_body
 from tuidang.tlog.entry import person_line, statement_commitment
-from tuidang.transparency.entries import entry_region
 
 if TYPE_CHECKING:  # actions imports this module
     from tuidang.registry.schema import DeclarationData

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-ORGANIZATIONS = ("party", "league", "pioneers")
+from tuidang.tlog.fields import ORGANIZATIONS  # noqa: F401 (the log's, in its order)
 
 
 class Organization(models.TextChoices):

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from tuidang.protection import gate
+from tuidang.public.receipt_page import receipt_response
 from tuidang.registry import schema
 from tuidang.registry.actions import Submitted
 from tuidang.registry.forms import PersonFormSet
-from tuidang.registry.receipt_page import receipt_response
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"

@@ -39,7 +39,8 @@ from django.utils import translation
 from django.utils.http import http_date
 
 from tuidang.protection import gate
-from tuidang.registry import dates, declaring, intake, receipt_page, schema
+from tuidang.public import receipt_page
+from tuidang.registry import dates, declaring, intake, schema
 from tuidang.registry.choices import Channel
 from tuidang.registry.schema import DeclarationData
 
@@ -157,6 +158,6 @@ def _only_csrf_cookie(header: str) -> bool:
 
 
 def _declare_view():
-    from tuidang.registry.views import declare
+    from tuidang.public.views import declare
 
     return declare

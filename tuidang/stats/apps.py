@@ -11,3 +11,9 @@ class StatsConfig(AppConfig):
 
         conf.milestones()
         conf.membership()
+
+        # The counters and milestones are written inside the sequencer's transaction.
+        from tuidang.stats import counters
+        from tuidang.transparency.signals import batch_sequenced
+
+        batch_sequenced.connect(counters.count_batch, dispatch_uid="tuidang.stats.counters")

@@ -1,4 +1,5 @@
-"""Milestones: recorded by the sequencer when the persons total crosses a configured figure."""
+"""Milestones: recorded in the sequencer's step (counters.count_batch) when the persons
+total crosses a configured figure."""
 
 import bisect
 from collections.abc import Sequence

@@ -14,8 +14,8 @@ from django.utils.translation import pgettext
 from django_countries import countries
 
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region, Sector
+from tuidang.registry.entries import person_entry
 from tuidang.registry.models import DailyCount, Declaration, StatementStatus, Total
-from tuidang.transparency.entries import person_entry
 
 LICENCE = "CC0-1.0"
 LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"

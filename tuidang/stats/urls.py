@@ -1,10 +1,12 @@
-"""Open data and feeds (not language-prefixed), and the pages (under i18n_patterns)."""
+"""count.json, open data and feeds (not language-prefixed), and the pages (under
+i18n_patterns)."""
 
 from django.urls import path, re_path
 
 from tuidang.stats import feeds, views
 
 open_data = [
+    path("count.json", views.count_json, name="count_json"),
     path("data/daily.json", views.daily_json, name="data_daily_json"),
     path("data/daily.csv", views.daily_csv, name="data_daily_csv"),
     path("data/totals.json", views.totals_json, name="data_totals"),
@@ -20,6 +22,7 @@ open_data = [
 ]
 
 pages = [
+    path("counting/", views.counting_rule, name="counting_rule"),
     path("data/", views.open_data_page, name="open_data"),
     path("statistics/", views.statistics, name="statistics"),
     path("milestones/", views.milestones, name="milestones"),

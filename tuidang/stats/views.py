@@ -1,4 +1,5 @@
-"""Open data (JSON, CSV, JSON Lines), the open-data, statistics and milestones pages.
+"""count.json, open data (JSON, CSV, JSON Lines), and the pages: the counting rule,
+open data, statistics and milestones.
 
 The files are not language-prefixed, are cacheable by anyone (`Cache-Control: public`)
 and readable from any origin (`Access-Control-Allow-Origin: *`). They hold no time of
@@ -13,11 +14,11 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from tuidang.registry import dates, days
-from tuidang.stats import charts, conf, history, opendata
+from tuidang.stats import charts, conf, counters, history, opendata
 from tuidang.stats.models import Milestone
 
 COUNTS_MAX_AGE = 300  # daily, totals, regions, sectors
@@ -38,6 +39,32 @@ def _open(response: HttpResponse, max_age: int) -> HttpResponse:
 
 def _json(data, max_age: int) -> HttpResponse:
     return _open(JsonResponse(data, json_dumps_params=JSON_PARAMS), max_age)
+
+
+@require_safe
+def count_json(request: HttpRequest) -> JsonResponse:
+    snap = counters.snapshot(days=2)
+    past = history.summary()  # imported counts from before tuidang, not proven by the log
+    response = JsonResponse(
+        {
+            "persons": snap.persons,
+            "declarations": snap.declarations,
+            "today": snap.today,
+            "yesterday": snap.yesterday,
+            "date": snap.today_date.isoformat(),
+            "by_organization": snap.by_organization,
+            "by_channel": snap.by_channel,
+            "history": {
+                "persons": past.persons,
+                "through": past.through.isoformat() if past.through else None,
+            },
+            "total_with_history": snap.persons + past.persons,
+            "as_of": timezone.now().replace(microsecond=0).isoformat(),
+        }
+    )
+    response["Cache-Control"] = "public, max-age=5"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _csv(rows: list[list], max_age: int) -> HttpResponse:
@@ -222,3 +249,7 @@ def home_context(persons: int) -> dict:
         "membership_share": share,
     }
 
+
+@require_safe
+def counting_rule(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/counting.html")

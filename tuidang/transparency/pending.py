@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
+from tuidang.registry import entries as log_entries
 from tuidang.registry.models import (
     Declaration,
     PendingEntry,
@@ -31,7 +32,6 @@ from tuidang.registry.screening import hold_reason, named_earlier
 from tuidang.tlog.declaration import summarize_declaration
 from tuidang.tlog.entry import EntryError, encode_entry, parse_entry
 from tuidang.tlog.tally import Delta, tally_delta
-from tuidang.transparency import entries as log_entries
 from tuidang.transparency import storage
 
 HOLD_ENTRY = "entry"

@@ -1,23 +1,24 @@
-"""The sequencer: one step screens, appends entries, updates counters and signs.
+"""The sequencer: one step screens, appends entries, has the counters updated and signs.
 
 Everything a step does happens in one database transaction, so a crash at any
 instant leaves either the whole batch in the log, tiles, counters and checkpoint, or
-none of it; the next step (after a restart) simply picks the batch up again. Only one
+none of it; the next step (after a restart) simply picks the batch up again. The counters
+and milestones are stats' (tuidang/stats/counters.py): the step sends `batch_sequenced`
+(signals.py) inside its transaction and stats' receiver writes them there. Only one
 sequencer writes at a time: on PostgreSQL a transaction-level advisory lock, on SQLite
 the single writer lock taken by BEGIN IMMEDIATE.
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from tuidang.registry import days
 from tuidang.registry.choices import STATUS_CODES
-from tuidang.registry.counters import add_to_counters
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -26,13 +27,13 @@ from tuidang.registry.models import (
     Status,
     Total,
 )
-from tuidang.stats.milestones import record_crossings
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
 from tuidang.tlog.tally import Tally
 from tuidang.transparency import keys, pending, storage
 from tuidang.transparency.models import LogState
+from tuidang.transparency.signals import batch_sequenced
 
 logger = logging.getLogger("tuidang.sequencer")
 
@@ -68,28 +69,15 @@ def _tally_from_totals() -> Tally:
     )
 
 
-def _counter_deltas(batch: pending.Batch) -> tuple[dict, dict]:
-    """Counter changes from the batch's tally deltas, by the auditor's own rule.
+def _count(batch: pending.Batch, first: int) -> None:
+    """Have the counters and milestones updated in this transaction (stats receives it).
 
-    Region and sector totals (not per day) come from the persons of the entries.
-    """
-    totals: dict[str, int] = defaultdict(int, batch.places)
-    daily: dict = defaultdict(int)
-    totals["entries"] += len(batch.encoded)
-    for delta in batch.deltas:
-        totals["revocations"] += int(delta.revocation)
-        changes = {
-            "persons": delta.persons,
-            "declarations": delta.declarations,
-            "org:party": delta.party,
-            "org:league": delta.league,
-            "org:pioneers": delta.pioneers,
-            f"channel:{delta.channel}": delta.persons,
-        }
-        for key, value in changes.items():
-            totals[key] += value
-            daily[(delta.day, key)] += value
-    return totals, daily
+    The checkpoint's tally line is read from the counters just after, so a sequencer with
+    no receiver would sign a stale tally: refused instead."""
+    if not batch_sequenced.has_listeners():
+        raise ImproperlyConfigured(
+            "nothing receives batch_sequenced: is tuidang.stats in INSTALLED_APPS?")
+    batch_sequenced.send(sender=LogState, batch=batch, first_index=first)
 
 
 def _sign(size: int, root: bytes) -> bytes:
@@ -194,8 +182,7 @@ def _step(limit: int) -> StepResult:
             storage.append_entries(first, batch.encoded, head)
             storage.save_tiles(tiles)
         check()
-        add_to_counters(*_counter_deltas(batch))
-        record_crossings(first, batch.persons)
+        _count(batch, first)
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()

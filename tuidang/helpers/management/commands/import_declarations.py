@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from tqdm import tqdm
 
-from tuidang.helpers.access import is_helper
+from tuidang.accounts.access import is_helper
 from tuidang.registry import imports
 
 

@@ -1,19 +1,41 @@
-"""Declaring, looking up a receipt, and the public count."""
+"""The home page, declaring, looking up a receipt, and how to verify the log."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tuidang.protection import gate
-from tuidang.registry import actions, counters, intake, schema
+from tuidang.registry import actions, intake, schema
 from tuidang.registry.choices import Channel
 from tuidang.registry.declaring import handle_declaration_form
 from tuidang.registry.forms import ReceiptLookupForm, StatementForm
-from tuidang.stats import history
-from tuidang.transparency import proofs
+from tuidang.stats import counters
+from tuidang.stats.views import home_context
+from tuidang.transparency import keys, proofs, storage
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    snapshot = counters.snapshot(days=30)
+    context = {
+        "snapshot": snapshot,
+        "checkpoint": storage.signed_checkpoint().decode(),
+        **home_context(snapshot.persons),  # milestone, imported history, share of membership
+    }
+    return render(request, "core/home.html", context)
+
+
+@require_safe
+def verify(request: HttpRequest) -> HttpResponse:
+    context = {
+        "checkpoint": storage.signed_checkpoint().decode(),
+        "verifier_key": keys.verifier_key(),
+        "origin": settings.LOG_ORIGIN,
+    }
+    return render(request, "core/verify.html", context)
 
 
 @never_cache
@@ -101,29 +123,3 @@ def receipt_proof(request: HttpRequest) -> HttpResponse:
 @require_POST
 def receipt_entry(request: HttpRequest) -> HttpResponse:
     return _download(request, "entry")
-
-
-@require_safe
-def count_json(request: HttpRequest) -> JsonResponse:
-    snap = counters.snapshot(days=2)
-    past = history.summary()  # imported counts from before tuidang, not proven by the log
-    response = JsonResponse(
-        {
-            "persons": snap.persons,
-            "declarations": snap.declarations,
-            "today": snap.today,
-            "yesterday": snap.yesterday,
-            "date": snap.today_date.isoformat(),
-            "by_organization": snap.by_organization,
-            "by_channel": snap.by_channel,
-            "history": {
-                "persons": past.persons,
-                "through": past.through.isoformat() if past.through else None,
-            },
-            "total_with_history": snap.persons + past.persons,
-            "as_of": timezone.now().replace(microsecond=0).isoformat(),
-        }
-    )
-    response["Cache-Control"] = "public, max-age=5"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response

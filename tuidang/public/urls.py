@@ -1,7 +1,9 @@
+"""The public pages (under i18n_patterns; URL names without a namespace)."""
+
 from django.urls import path, register_converter
 
 from tuidang.moderation import public as moderation_public
-from tuidang.registry import statements, views
+from tuidang.public import statements, views
 
 
 class DateConverter:
@@ -22,6 +24,8 @@ class DateConverter:
 register_converter(DateConverter, "isodate")
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("verify/", views.verify, name="verify"),
     path("declare/", views.declare, name="declare"),
     path("receipt/", views.receipt, name="receipt"),
     path("receipt/retract/", views.retract, name="retract"),

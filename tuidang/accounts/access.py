@@ -1,7 +1,7 @@
 """Who may act as a helper, a moderator or an editor: the one place that checks it.
 
 A role is not enough: the session must also have passed the second factor (a TOTP code,
-see tuidang/accounts), so a stolen password alone opens nothing. The checks take
+see views.py), so a stolen password alone opens nothing. The checks take
 request.user, on which django-otp's OTPMiddleware has installed is_verified(); a user
 object without it (not from a request) is never verified.
 """

@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from tuidang.registry import dates, days, statement_cards
+from tuidang.public import statement_cards
+from tuidang.registry import dates, days
 from tuidang.registry.models import Declaration
 
 PAGE_SIZE = 50

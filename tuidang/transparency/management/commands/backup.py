@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from tuidang.core.backup import backup, backup_keys
+from tuidang.transparency.backup import backup, backup_keys
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Log entries from the registry's rows (format: docs/log-format.md).
+"""Log entries from the registry's rows, the domain's side of docs/log-format.md.
 
 Intake encodes each declaration's entry as it stores it (registry/bulk.py), with tlog's
 `person_line` and the fields mapped by `entry_region`; the sequencer appends those bytes.

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tuidang.helpers.access import EDITORS_GROUP, HELPERS_GROUP, MODERATORS_GROUP
+from tuidang.accounts.access import EDITORS_GROUP, HELPERS_GROUP, MODERATORS_GROUP
 
 ROLES = {"helper": HELPERS_GROUP, "moderator": MODERATORS_GROUP, "editor": EDITORS_GROUP}
 

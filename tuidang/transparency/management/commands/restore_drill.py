@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tuidang.core.backup import DrillFailed, restore_drill
+from tuidang.transparency.backup import DrillFailed, restore_drill
 
 
 class Command(BaseCommand):

@@ -1,11 +1,16 @@
-"""The counters every page reads: O(1) rows, written only by the sequencer.
+"""The counters every page reads: O(1) rows, written only in the sequencer's transaction.
 
 Keys: `persons`, `declarations`, `org:<organization>` (persons who quit it) and
-`channel:<channel>` (persons who came through it). Daily rows use China Standard Time.
+`channel:<channel>` (persons who came through it); totals only: `entries`,
+`revocations`, `region:<region>` and `sector:<sector>`. Daily rows use China Standard
+Time. The rows are the registry's models (Total, DailyCount); the sequencer sends
+`batch_sequenced` for each batch it appends and `count_batch` (connected in apps.py)
+adds the batch to them and records the milestones it crossed, before the sequencer signs
+a checkpoint whose tally line it reads from these totals.
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,6 +18,8 @@ from django.db.models import Q
 
 from tuidang.registry import dates
 from tuidang.registry.models import DailyCount, Total
+from tuidang.stats.milestones import record_crossings
+from tuidang.transparency.pending import Batch
 
 ORG_KEYS = ("party", "league", "pioneers")
 
@@ -46,6 +53,37 @@ def add_to_counters(
             ],
             update_conflicts=True, unique_fields=["day", "key"], update_fields=["value"],
         )
+
+
+def counter_deltas(batch: Batch) -> tuple[dict, dict]:
+    """Counter changes from the batch's tally deltas, by the auditor's own rule.
+
+    Region and sector totals (not per day) come from the persons of the entries.
+    """
+    totals: dict[str, int] = defaultdict(int, batch.places)
+    daily: dict = defaultdict(int)
+    totals["entries"] += len(batch.encoded)
+    for delta in batch.deltas:
+        totals["revocations"] += int(delta.revocation)
+        changes = {
+            "persons": delta.persons,
+            "declarations": delta.declarations,
+            "org:party": delta.party,
+            "org:league": delta.league,
+            "org:pioneers": delta.pioneers,
+            f"channel:{delta.channel}": delta.persons,
+        }
+        for key, value in changes.items():
+            totals[key] += value
+            daily[(delta.day, key)] += value
+    return totals, daily
+
+
+def count_batch(sender, *, batch: Batch, first_index: int, **kwargs) -> None:
+    """Receiver of transparency.signals.batch_sequenced, in the sequencer's transaction:
+    the counters first, then the milestones (which read the updated persons total)."""
+    add_to_counters(*counter_deltas(batch))
+    record_crossings(first_index, batch.persons)
 
 
 @dataclass(frozen=True)
