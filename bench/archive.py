@@ -30,7 +30,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from tuidang.registry.actions import submit_declarations_bulk
+    from tuidang.intake.actions import submit_declarations_bulk
     from tuidang.registry.schema import DeclarationData, PersonData
     from tuidang.transparency import sequencer, storage
     from tuidang.transparency.models import EntryBundle

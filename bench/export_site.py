@@ -30,9 +30,9 @@ def main() -> None:
     from bench._django import setup
 
     workdir = setup()
+    from tuidang.intake.actions import submit_declaration
     from tuidang.mirror.export import export_site
     from tuidang.registry import dates
-    from tuidang.registry.actions import submit_declaration
     from tuidang.registry.models import Declaration
     from tuidang.registry.schema import PersonData
     from tuidang.transparency import sequencer

@@ -48,7 +48,7 @@ def rows(first: int, count: int, helper: int) -> tuple[list[tuple], list[tuple]]
 def run(migrated: Path, drop: tuple[str, ...], total: int, batch: int, helper: int) -> tuple:
     from django.conf import settings
 
-    from tuidang.registry.bulk import DECLARATION_COLUMNS
+    from tuidang.intake.bulk import DECLARATION_COLUMNS
 
     path = migrated.with_name("floor.sqlite3")  # a fresh copy of the migrated database
     for old in path.parent.glob("floor.sqlite3*"):

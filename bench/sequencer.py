@@ -29,7 +29,7 @@ from bench._django import setup
 
 
 def make_declarations(count: int, start: int, tag: str) -> None:
-    from tuidang.registry.actions import submit_declarations_bulk
+    from tuidang.intake.actions import submit_declarations_bulk
     from tuidang.registry.schema import DeclarationData, PersonData
 
     for first in range(start, start + count, 1000):

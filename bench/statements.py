@@ -63,7 +63,7 @@ def day_sizes(rows: int, last_day: datetime.date) -> list[tuple[datetime.date, i
 def generate(rows: int, last_day: datetime.date,
              days: list[tuple]) -> Iterator[tuple[list[tuple], list[tuple]]]:
     """Chunks of (declaration rows, identity rows of persons after the first), in serial
-    order, rows as registry/bulk.py writes them; each day's first and last serial is
+    order, rows as intake/bulk.py writes them; each day's first and last serial is
     added to `days`, as the sequencer records them."""
     from tuidang.registry.people import pack
 
@@ -101,8 +101,8 @@ def generate(rows: int, last_day: datetime.date,
 def fill(rows: int) -> None:
     from django.db import connection, transaction
 
+    from tuidang.intake.bulk import DECLARATION_COLUMNS, IDENTITY_COLUMNS
     from tuidang.registry import dates
-    from tuidang.registry.bulk import DECLARATION_COLUMNS, IDENTITY_COLUMNS
 
     started = time.perf_counter()
     connection.ensure_connection()

@@ -101,7 +101,7 @@ def run(declarations: int, per_declaration: int, archive: bool, export_every: in
     from django.conf import settings
     from django.core.management import call_command
 
-    from tuidang.registry.actions import submit_declarations_bulk
+    from tuidang.intake.actions import submit_declarations_bulk
     from tuidang.registry.schema import DeclarationData
     from tuidang.transparency import sequencer
 

@@ -27,8 +27,8 @@ def fresh_process_caches():
     a test's database is rolled back without the signals that would clear it."""
     if os.environ.get("DJANGO_SETTINGS_MODULE"):
         from tuidang.api import tokens
+        from tuidang.declaring import receipt_page
         from tuidang.protection import models
-        from tuidang.registry import receipt_page
 
         models._current[1] = 0.0
         tokens.forget_recent()

@@ -14,15 +14,9 @@ from tests.factories import (
     person_fields,
     receipt_code,
 )
-from tuidang.registry import actions, bulk, dates
-from tuidang.registry.models import (
-    DailyCount,
-    Declaration,
-    PendingEntry,
-    Revocation,
-    Status,
-    Total,
-)
+from tuidang.intake import bulk
+from tuidang.registry import actions, dates
+from tuidang.registry.models import DailyCount, Declaration, PendingEntry, Revocation, Status, Total
 from tuidang.stats import counters
 from tuidang.tlog.checkpoint import Checkpoint
 from tuidang.tlog.entry import parse_entry
@@ -277,7 +271,7 @@ def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
 
 
 def test_a_hold_set_at_intake_is_kept_by_screening(db):
-    from tuidang.registry.actions import submit_declaration
+    from tuidang.intake.actions import submit_declaration
     from tuidang.registry.schema import PersonData
 
     submit_declaration([PersonData("张三", ("party",))], intake_hold="no-pow")

@@ -24,7 +24,7 @@ from django.core.management import call_command
 
 from tests.factories import declare
 from tests.service import ROOT, free_port, start, wait_for
-from tuidang.registry.actions import submit_declarations_bulk
+from tuidang.intake.actions import submit_declarations_bulk
 from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.transparency import archive, keys, storage
 

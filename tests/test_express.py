@@ -12,8 +12,8 @@ from django.test import Client
 
 from tests.factories import declaration_post, person_fields, received_on, stored_persons
 from tests.wsgi import Browser
+from tuidang.declaring.express import ExpressIntake
 from tuidang.registry import dates
-from tuidang.registry.express import ExpressIntake
 from tuidang.registry.models import Declaration, PendingEntry, Status
 from tuidang.transparency import sequencer
 

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection, transaction
 
 from tests.factories import declare, receipt_code, stored_persons
-from tuidang.registry import actions, groupcommit
+from tuidang.intake import actions, groupcommit
+from tuidang.registry.actions import find_by_receipt
 from tuidang.registry.models import Declaration
 from tuidang.registry.schema import DeclarationData, PersonData
 
@@ -71,7 +72,7 @@ def test_it_stores_requests_that_arrive_during_a_commit_in_one_more_transaction(
         declaration = stored[submitted.declaration.pk]
         assert [p.display_name for p in declaration.persons] == [f"人{i}"]
         # Each request's code finds its own declaration, not a neighbour's.
-        assert actions.find_by_receipt(submitted.receipt_code).pk == declaration.pk
+        assert find_by_receipt(submitted.receipt_code).pk == declaration.pk
 
 
 def test_it_stores_the_good_ones_when_one_in_a_batch_fails(slow_first_batch, monkeypatch):
@@ -145,5 +146,5 @@ def test_it_stores_on_the_spot_inside_a_callers_transaction(monkeypatch):
 
 def test_it_shows_a_receipt_only_for_a_stored_declaration_over_http(client):
     code = receipt_code(declare(client, "王小明"))
-    declaration = actions.find_by_receipt(code)
+    declaration = find_by_receipt(code)
     assert [p.display_name for p in declaration.persons] == ["王小明"]

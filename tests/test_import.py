@@ -17,7 +17,8 @@ from tests.factories import (
     person_named,
     stored_persons,
 )
-from tuidang.registry import bulk, sealing
+from tuidang.intake import bulk
+from tuidang.registry import sealing
 from tuidang.registry.actions import find_by_receipt
 from tuidang.registry.models import Declaration, Status
 from tuidang.transparency import sequencer

@@ -9,15 +9,14 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from tests.factories import stored_persons
-from tuidang.registry import identity
-from tuidang.registry.actions import (
-    DeclarationData,
-    PersonData,
-    find_by_receipt,
+from tuidang.intake.actions import (
     submit_declaration,
     submit_declarations_bulk,
 )
+from tuidang.registry import identity
+from tuidang.registry.actions import find_by_receipt
 from tuidang.registry.models import Declaration, Status
+from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.entry import EntryError, parse_entry
 from tuidang.transparency import sequencer, storage
 

@@ -16,8 +16,9 @@ from collections import Counter
 
 import pytest
 
-from tuidang.registry import bulk, identity, receipts, schema
-from tuidang.registry.imports import canonical_content
+from tuidang.imports.importer import canonical_content
+from tuidang.intake import bulk
+from tuidang.registry import identity, receipts, schema
 from tuidang.registry.models import PendingEntry
 from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.entry import EntryError, PersonEntry, parse_entry, person_line

@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.factories import declare, receipt_code
+from tuidang.intake.actions import submit_declarations_bulk as submit_bulk
 from tuidang.registry.actions import revoke_declaration
-from tuidang.registry.actions import submit_declarations_bulk as submit_bulk
 from tuidang.registry.models import Declaration, Revocation
 from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.bundle import decode_bundle, encode_bundle

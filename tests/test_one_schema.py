@@ -16,9 +16,9 @@ from django.core.wsgi import get_wsgi_application
 from tests.wsgi import Browser, call_raw, environ
 from tuidang.api import tokens
 from tuidang.api.express import ExpressApi
-from tuidang.registry.express import ExpressIntake
-from tuidang.registry.import_files import CSV_COLUMNS
-from tuidang.registry.imports import Importer
+from tuidang.declaring.express import ExpressIntake
+from tuidang.imports.files import CSV_COLUMNS
+from tuidang.imports.importer import Importer
 from tuidang.registry.models import Declaration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]

@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 
 from tests.factories import declaration_post, person_fields
+from tuidang.intake.actions import submit_declaration
 from tuidang.moderation import actions as moderation
 from tuidang.registry import actions, dates
 from tuidang.registry.models import DailyCount, Declaration, Revocation, Total
@@ -38,7 +39,7 @@ def populate(client, mona) -> dict[str, Declaration]:
     client.post("/en/declare/", declaration_post(
         person_fields(0, "丙", ["pioneers"], region="shanghai"),
     ))
-    actions.submit_declaration(
+    submit_declaration(
         [PersonData("丁", ("party",), region="beijing", sector="police"),
          PersonData("戊", ("party", "league", "pioneers"))],
         channel="hotline",

@@ -107,7 +107,7 @@ def test_it_fails_the_drill_on_a_damaged_dump_or_the_wrong_key(
 
 
 def test_the_drill_reads_archived_bundles_from_the_backed_up_log(tmp_path, settings):
-    from tuidang.registry.actions import submit_declarations_bulk
+    from tuidang.intake.actions import submit_declarations_bulk
     from tuidang.registry.schema import DeclarationData, PersonData
     from tuidang.transparency import sequencer
     from tuidang.transparency.models import EntryBundle

@@ -10,16 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from tuidang.registry.actions import revoke_declaration, submit_declaration
+from tuidang.intake.actions import submit_declaration
+from tuidang.registry.actions import revoke_declaration
 from tuidang.registry.entries import declaration_entry
-from tuidang.registry.models import (
-    Declaration,
-    HeldEntry,
-    PendingEntry,
-    Revocation,
-    Status,
-    Total,
-)
+from tuidang.registry.models import Declaration, HeldEntry, PendingEntry, Revocation, Status, Total
 from tuidang.registry.schema import PersonData
 from tuidang.tlog.entry import DeclarationEntry, encode_entry, parse_entry
 from tuidang.transparency import keys, sequencer, storage

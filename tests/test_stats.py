@@ -78,7 +78,7 @@ def test_the_statements_feed_has_the_newest_published_statements(client, mona):
 
 
 def test_the_statements_feed_keeps_the_newest_50(client):
-    from tuidang.registry.actions import submit_declaration
+    from tuidang.intake.actions import submit_declaration
     from tuidang.registry.schema import PersonData
 
     for i in range(53):

@@ -374,9 +374,9 @@ MICROCACHE_SECONDS = env_float("MICROCACHE_SECONDS", 1.0, minimum=0.0, maximum=6
 MICROCACHE_ENTRIES = env_int("MICROCACHE_ENTRIES", 1000, minimum=1, maximum=100_000)
 # ... and at most this many megabytes of response bodies in all (per web process).
 MICROCACHE_MEGABYTES = env_int("MICROCACHE_MEGABYTES", 32, minimum=1, maximum=4096)
-# The express lanes for plainly valid declaration posts (registry/express.py, the form;
+# The express lanes for plainly valid declaration posts (declaring/express.py, the form;
 # api/express.py, the API); off, every post goes through the whole of Django.
 EXPRESS_INTAKE = env_bool("EXPRESS_INTAKE", True)
-# Most declarations one intake transaction carries (tuidang.registry.groupcommit); 1 turns
+# Most declarations one intake transaction carries (tuidang.intake.groupcommit); 1 turns
 # group commit off (one transaction per declaration).
 GROUP_COMMIT_MAX = env_int("GROUP_COMMIT_MAX", 200, minimum=1, maximum=5000)

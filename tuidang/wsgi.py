@@ -10,7 +10,7 @@ django_application = get_wsgi_application()
 
 # The express lanes need the apps loaded.
 from tuidang.api.express import ExpressApi  # noqa: E402
-from tuidang.registry.express import ExpressIntake  # noqa: E402
+from tuidang.declaring.express import ExpressIntake  # noqa: E402
 
 application = MicroCache(
     ExpressApi(ExpressIntake(django_application, enabled=settings.EXPRESS_INTAKE),

@@ -28,9 +28,11 @@ from tuidang.api.schemas import (
     InvalidItem,
     PageQuery,
 )
+from tuidang.intake import service as intake
+from tuidang.intake.actions import Submitted
 from tuidang.protection.gate import HOLD_SURGE
 from tuidang.protection.models import SurgeMode, SurgeSetting
-from tuidang.registry import actions, intake, schema
+from tuidang.registry import schema
 from tuidang.registry.models import Declaration
 from tuidang.registry.schema_messages import message
 
@@ -175,9 +177,9 @@ def _by_channel(checked: list[tuple[str | None, schema.Checked]]) -> dict[str, l
 
 
 def receive_all(checked: list[tuple[str | None, schema.Checked]], helper, hold: str
-                ) -> list[actions.Submitted]:
+                ) -> list[Submitted]:
     """Store every item in one transaction, or none (intake.NotStored)."""
-    stored: dict[int, actions.Submitted] = {}
+    stored: dict[int, Submitted] = {}
     with transaction.atomic():
         for channel, indices in _by_channel(checked).items():
             try:
@@ -193,7 +195,7 @@ def receive_all(checked: list[tuple[str | None, schema.Checked]], helper, hold: 
 def receive_each(checked: list[tuple[str | None, schema.Checked]], helper, hold: str
                  ) -> list[dict]:
     """Store every good item (sharing group commits), report every bad one."""
-    stored: dict[int, actions.Submitted] = {}
+    stored: dict[int, Submitted] = {}
     for channel, indices in _by_channel(checked).items():
         outcomes = intake.receive_many([checked[i][1].data for i in indices],
                                        channel=channel, helper=helper, hold=hold)
@@ -217,7 +219,7 @@ def _errors_out(index: int, errors: list[schema.FieldError]) -> list[dict]:
             for e in errors]
 
 
-def _accepted(index: int, ref: str | None, submitted: actions.Submitted) -> dict:
+def _accepted(index: int, ref: str | None, submitted: Submitted) -> dict:
     return {"index": index, "ok": True, "serial": submitted.declaration.pk,
             "receipt_code": submitted.receipt_code,
             "status": submitted.declaration.public_status, "client_ref": ref}

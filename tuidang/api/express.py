@@ -1,6 +1,6 @@
 """The API's express lane: plainly valid batches stored without the whole of Django.
 
-The twin of registry/express.py for POST /api/v1/declarations. A helper's tool posts
+The twin of declaring/express.py for POST /api/v1/declarations. A helper's tool posts
 one declaration after another on a news day; through Django and django-ninja each costs
 many times the CPU of the work that must be done (middlewares, the token's queries;
 docs/performance.md has the figures). This WSGI layer does that work for the common case

@@ -1,4 +1,4 @@
-"""Batch upload for helpers: registry/imports.py in the browser (docs/import.md).
+"""Batch upload for helpers: imports/importer.py in the browser (docs/import.md).
 
 A dry run shows the report on the page. A real import answers with a CSV file to save:
 the receipt code of every imported line (to hand to its declarant), the rejected lines
@@ -22,7 +22,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from tuidang.accounts.access import access_helper
-from tuidang.registry import dates, imports
+from tuidang.imports import importer as imports
+from tuidang.registry import dates
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SHOWN_REJECTIONS = 1000

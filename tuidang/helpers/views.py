@@ -8,9 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tuidang.accounts.access import access_helper
-from tuidang.registry import actions, intake, schema
-from tuidang.registry.declaring import handle_declaration_form
-from tuidang.registry.forms import HelperSubmissionForm
+from tuidang.declaring.flow import handle_declaration_form
+from tuidang.declaring.forms import HelperSubmissionForm
+from tuidang.intake import service as intake
+from tuidang.intake.actions import Submitted
+from tuidang.registry import schema
 from tuidang.registry.models import Declaration, Status
 
 PAGE_SIZE = 50
@@ -46,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def declare(request: HttpRequest) -> HttpResponse:
     helper = access_helper(request.user)
 
-    def receive(checked: schema.Checked, hold: str) -> actions.Submitted:
+    def receive(checked: schema.Checked, hold: str) -> Submitted:
         return intake.receive(checked.data, channel=checked.channel, helper=helper, hold=hold)
 
     return handle_declaration_form(request, HelperSubmissionForm, schema.HelperDeclaration,

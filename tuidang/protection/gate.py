@@ -34,7 +34,7 @@ def _minutes() -> int:
     return max(settings.PROTECTION_WINDOW // 60, 1)
 
 
-# The verdict the express lane (registry/express.py) reached for this very request, when
+# The verdict the express lane (declaring/express.py) reached for this very request, when
 # it hands the request to Django: the limits have counted it already.
 HANDED_OVER = "tuidang.gate_verdict"
 

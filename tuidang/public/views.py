@@ -7,11 +7,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tuidang.declaring.flow import handle_declaration_form
+from tuidang.declaring.forms import ReceiptLookupForm, StatementForm
+from tuidang.intake import service as intake
+from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
-from tuidang.registry import actions, intake, schema
+from tuidang.registry import actions, schema
 from tuidang.registry.choices import Channel
-from tuidang.registry.declaring import handle_declaration_form
-from tuidang.registry.forms import ReceiptLookupForm, StatementForm
 from tuidang.stats import counters
 from tuidang.stats.views import home_context
 from tuidang.transparency import keys, proofs, storage
@@ -41,7 +43,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
-    def receive(checked: schema.Checked, hold: str) -> actions.Submitted:
+    def receive(checked: schema.Checked, hold: str) -> Submitted:
         return intake.receive(checked.data, channel=Channel.SELF, hold=hold)
 
     return handle_declaration_form(request, StatementForm, schema.Declaration,

@@ -6,7 +6,7 @@ share of a one-person declaration's row on PostgreSQL (docs/performance.md). Pyt
 code, forms, templates, the API and the log keep the words; only the column holds the
 code. The ORM converts both ways (`get_prep_value`, `from_db_value`); code that reads or
 writes rows around the ORM, for speed, converts with the field's `codes` and `values`
-itself (registry/bulk.py, transparency/pending.py and sequencer.py), or asks the field
+itself (intake/bulk.py, transparency/pending.py and sequencer.py), or asks the field
 (storage.set_log_indices).
 """
 

@@ -1,6 +1,6 @@
 """Log entries from the registry's rows, the domain's side of docs/log-format.md.
 
-Intake encodes each declaration's entry as it stores it (registry/bulk.py), with tlog's
+Intake encodes each declaration's entry as it stores it (intake/bulk.py), with tlog's
 `person_line` and the fields mapped by `entry_region`; the sequencer appends those bytes.
 `declaration_entry` builds the same entry from a declaration's model instances, for the
 checks that the two agree (tests/test_sequencer_batch.py) and for open data's persons;

@@ -41,6 +41,6 @@ def person_hasher(key: str) -> Callable[[str], int]:
 
 def person_digest(name: str, organizations: Iterable[str]) -> int:
     """A keyed hash of one person's normalized name with the organizations they quit
-    (registry/bulk.py computes the same for many persons at once)."""
+    (intake/bulk.py computes the same for many persons at once)."""
     keyed = person_hasher(settings.RECEIPT_KEY)
     return keyed(f"{normalize_name(name)}|{organizations_key(organizations)}")

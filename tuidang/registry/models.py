@@ -91,7 +91,7 @@ class Declaration(models.Model):
     log_index = models.BigIntegerField(null=True, blank=True)
     is_published = models.BooleanField(default=False)
     # Imported declarations only: a keyed hash of the helper and the imported line (or its
-    # ref), so that importing the same file twice counts no one twice (registry/imports.py).
+    # ref), so that importing the same file twice counts no one twice (imports/importer.py).
     import_key = models.BinaryField(max_length=16, null=True, blank=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.utils import translation
 from tqdm import tqdm
 
 from tuidang.accounts.access import is_helper
-from tuidang.registry import imports
+from tuidang.imports import importer as imports
 
 
 class Command(BaseCommand):

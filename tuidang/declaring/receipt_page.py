@@ -7,7 +7,7 @@ and each request only puts its own code in. Signed-in helpers (whose pages carry
 name, links and a CSRF token) and requests with pending messages get a full render.
 
 The rendered pages are one cache, shared by the Django view and the declare form's
-express lane (registry/express.py): the view renders a page into it, and the express
+express lane (declaring/express.py): the view renders a page into it, and the express
 lane, having seen Django send that page, adds the status and headers Django sent with it
 and from then on answers with the page itself.
 """
@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import get_language
 
-from tuidang.registry.actions import Submitted
+from tuidang.intake.actions import Submitted
 
 TEMPLATE = "registry/receipt_issued.html"
 PLACEHOLDER = "\x00receipt-code\x00"  # cannot occur in a rendered page

@@ -13,11 +13,11 @@ from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from tuidang.declaring.forms import PersonFormSet
+from tuidang.declaring.receipt_page import receipt_response
+from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
-from tuidang.public.receipt_page import receipt_response
 from tuidang.registry import schema
-from tuidang.registry.actions import Submitted
-from tuidang.registry.forms import PersonFormSet
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"
@@ -39,9 +39,12 @@ def form_input(post: QueryDict, model: type[schema.Declaration]) -> tuple[dict, 
     Rows after the first that are left wholly blank are not persons (a row added and not
     filled in)."""
     persons, rows = [], []
-    for row in range(_rows(post)):
+    total = _rows(post)
+    for row in range(total):
         key = f"{PREFIX}-{row}-"
-        if row and not any(post.get(key + name) for name in _BLANK_ROW):
+        # (a form that claims more rows than a declaration may have is refused as such)
+        if row and total <= schema.MAX_PERSONS and not any(
+                post.get(key + name) for name in _BLANK_ROW):
             continue
         persons.append({
             "display_name": post.get(key + "display_name", ""),

@@ -1,7 +1,7 @@
 """The one intake service: every channel hands it declarations the schema validated.
 
 `receive` takes one declaration, `receive_many` a batch; both store durably before they
-answer, sharing group commits with concurrent requests (registry/groupcommit.py), and
+answer, sharing group commits with concurrent requests (intake/groupcommit.py), and
 return the receipt codes. The web forms, both express lanes, the API and the helpers'
 pages call these and nothing below them. Imports, which prepare their rows in worker
 processes, use the same two steps separately: `bulk.prepare`, then `actions.store_prepared`.
@@ -10,8 +10,8 @@ processes, use the same two steps separately: `bulk.prepare`, then `actions.stor
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from tuidang.registry import actions, bulk, groupcommit
-from tuidang.registry.actions import Submitted
+from tuidang.intake import actions, bulk, groupcommit
+from tuidang.intake.actions import Submitted
 from tuidang.registry.schema import DeclarationData
 
 

@@ -1,7 +1,7 @@
 """The declaration form as the browser sees it: labels, widgets, help and nothing else.
 
 These forms only render. What a valid declaration is lives in registry/schema.py, which
-checks what they post (registry/declaring.py) and words the errors shown beside their
+checks what they post (declaring/flow.py) and words the errors shown beside their
 fields. Without JavaScript, "add a person" is a submit button that renders the form
 again with one more row (see declaring.py).
 """

@@ -54,7 +54,7 @@ DECLARATION_COLUMNS = (
 IDENTITY_COLUMNS = ("declaration_id", "position", "digest")
 for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (PersonIdentity, IDENTITY_COLUMNS)):
     if tuple(f.attname for f in _model._meta.concrete_fields) != _columns:
-        raise ImproperlyConfigured(f"registry/bulk.py: update the columns of {_model.__name__}: "
+        raise ImproperlyConfigured(f"intake/bulk.py: update the columns of {_model.__name__}: "
                                    f"{[f.attname for f in _model._meta.concrete_fields]}")
 _ID, _RECEIPT, _SEALED, _COMMITMENT, IMPORT_KEY = 0, 5, 17, 18, 21
 # (position in DECLARATION_COLUMNS, the field's values by code) of the coded columns.

@@ -1,10 +1,10 @@
 """Checking imported declarations: plain computation, in worker processes for a large file.
 
-`check_batch` takes lines as read (registry/import_files.py), checks each declaration
+`check_batch` takes lines as read (imports/files.py), checks each declaration
 with the one schema (registry/schema.py) and gives its rows ready to store
-(registry/bulk.py), or the problems to report. It needs no database and no active
+(intake/bulk.py), or the problems to report. It needs no database and no active
 language: it returns codes and data, never texts, so the importer can run it in
-processes forked for the purpose (registry/imports.py).
+processes forked for the purpose (imports/importer.py).
 """
 
 import gc
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from tuidang.registry import bulk, schema
-from tuidang.registry.import_files import CsvLayout
+from tuidang.imports.files import CsvLayout
+from tuidang.intake import bulk
+from tuidang.registry import schema
 from tuidang.registry.receipts import digest_hasher
 from tuidang.registry.schema import DeclarationData, PersonData
 from tuidang.tlog.entry import EntryError

@@ -3,7 +3,7 @@
 A file is read as a stream: its encoding is found first (UTF-8 with or without BOM,
 else GB18030), then its lines become Items, each one declaration. A CSV item keeps its
 raw cells; `CsvLayout.data` turns them into an API-shaped declaration later, possibly
-in a worker process (registry/imports.py), so it returns problem codes, not texts: the
+in a worker process (imports/importer.py), so it returns problem codes, not texts: the
 texts are translated where the report is made.
 """
 

@@ -26,8 +26,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
-from tuidang.registry import actions, bulk
-from tuidang.registry.actions import Submitted
+from tuidang.intake import actions, bulk
+from tuidang.intake.actions import Submitted
 from tuidang.registry.schema import DeclarationData
 
 

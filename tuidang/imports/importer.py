@@ -1,11 +1,11 @@
 """Batch import of a helper's declarations from CSV or JSON Lines (docs/import.md).
 
 Shared by `manage.py import_declarations` and the helpers' upload page. The file is read
-by registry/import_files.py; here its declarations are checked by the web form's rules
+by imports/files.py; here its declarations are checked by the web form's rules
 and stored in batches, one transaction per batch, and if a batch fails, one transaction
 per declaration, so a bad line never takes a good one down with it.
 
-Checking is the costly part, so it is done by `check_batch` (registry/import_checks.py),
+Checking is the costly part, so it is done by `check_batch` (imports/checks.py),
 with the one schema of a declaration (registry/schema.py), on plain data, in worker
 processes for a large file (the importing process reads, keeps the order-dependent state,
 words the errors exactly as the web form and the API do, and writes).
@@ -27,9 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from tuidang.registry import bulk, schema
-from tuidang.registry.choices import Channel
-from tuidang.registry.import_checks import (  # noqa: F401 (the API of imports)
+from tuidang.imports.checks import (  # noqa: F401 (the API of imports)
     Context,
     Ready,
     canonical_content,
@@ -41,7 +39,7 @@ from tuidang.registry.import_checks import (  # noqa: F401 (the API of imports)
     short_digest,
     start_worker,
 )
-from tuidang.registry.import_files import (  # noqa: F401 (the API of imports)
+from tuidang.imports.files import (  # noqa: F401 (the API of imports)
     ENCODING_NAMES,
     FORMATS,
     CsvReader,
@@ -52,6 +50,9 @@ from tuidang.registry.import_files import (  # noqa: F401 (the API of imports)
     format_for,
     reader_message,
 )
+from tuidang.intake import bulk
+from tuidang.registry import schema
+from tuidang.registry.choices import Channel
 from tuidang.registry.models import Declaration
 from tuidang.registry.schema_messages import message
 
