@@ -4,15 +4,11 @@ import datetime
 import zlib
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tuidang.registry import actions, identity, receipts
-from tuidang.registry.models import DaySerials, Declaration, PersonIdentity
-from tuidang.tlog.bundle import decode_bundle
+from tuidang.registry.models import Declaration, PersonIdentity
 from tuidang.transparency import storage
-from tuidang.transparency.models import EntryBundle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,51 +33,6 @@ def old_apps():
     apps = _migrate(BEFORE)
     yield apps
     _migrate(_latest())
-
-
-def test_compacting_keeps_old_receipts_duplicates_imports_and_entries(old_apps):
-    old_hash = receipts.hasher(settings.RECEIPT_KEY, "receipt")
-    Declaration_ = old_apps.get_model("registry", "Declaration")
-    Person_ = old_apps.get_model("registry", "Person")
-    LogEntry = old_apps.get_model("transparency", "LogEntry")
-    codes = ["QRST-UVWX-YZ23-4567-89AB", "ABCD-EFGH-JKMN-PQRS-TUVW"]
-    digest = identity.person_digest  # now 8 bytes: the old one was the whole HMAC in hex
-    full_digest = receipts.hasher(settings.RECEIPT_KEY, "person")
-    serials = []
-    for number, code in enumerate(codes):
-        declaration = Declaration_.objects.create(
-            status="accepted", channel="import", received_on=DAY + datetime.timedelta(number),
-            receipt_hash=old_hash(receipts.normalize_code(code)), person_count=1,
-            party_count=1, league_count=0, pioneers_count=0, statement_salt=b"",
-            private_commitment=b"\x01" * 32, log_index=number, is_published=True,
-            import_key=receipts.hasher(settings.RECEIPT_KEY, "import")(f"line {number}"))
-        Person_.objects.create(declaration=declaration, position=0, display_name=f"张{number}",
-                               party=True, identity_digest=full_digest(f"张{number}|party"))
-        serials.append(declaration.pk)
-    entries = [f"entry {i}\n".encode() for i in range(300)]
-    for index, data in enumerate(entries):
-        LogEntry.objects.create(index=index, data=data)
-
-    _migrate(_latest())
-
-    for serial, code in zip(serials, codes, strict=True):
-        assert actions.find_by_receipt(code.lower()).pk == serial
-    assert actions.find_by_receipt("QRST-UVWX-YZ23-4567-89AC") is None
-    first = Declaration.objects.get(pk=serials[0])
-    assert first.persons[0].display_name == "张0"
-    assert first.identity_digest == digest("张0", ["party"])
-    first = Declaration.objects.get(pk=serials[0])
-    assert bytes(first.import_key) == bytes.fromhex(
-        receipts.hasher(settings.RECEIPT_KEY, "import")("line 0"))[:16]
-    assert bytes(first.private_commitment) == b"\x01" * 32
-    assert [(d.day, d.first, d.last) for d in DaySerials.objects.order_by("day")] == [
-        (DAY, serials[0], serials[0]), (DAY + datetime.timedelta(1), serials[1], serials[1])]
-    bundles = list(EntryBundle.objects.order_by("index"))
-    assert [(b.index, b.count) for b in bundles] == [(0, 256), (1, 44)]
-    assert decode_bundle(zlib.decompress(bundles[1].data)) == entries[256:]
-    assert [data for _i, data in storage.all_entries()] == entries
-    assert storage.entry_bundle(1, 10) == b"".join(
-        len(e).to_bytes(2, "big") + e for e in entries[256:266])
 
 
 def test_level_0_tiles_leave_the_table_and_come_back_if_migrated_back(old_apps):

@@ -54,9 +54,8 @@ class Declaration(models.Model):
         related_name="submissions", db_index=False,  # declaration_helper_id below
     )
     # The receipt code's verifier: a keyed hash of the serial and the code's secret part
-    # (registry/receipts.py). Found through the primary key, so it needs no index.
-    # 8 bytes; rows made before December 2026 keep 16 (receipts.verify takes both).
-    receipt_hash = models.BinaryField(max_length=16)
+    # (registry/receipts.py), 8 bytes. Found through the primary key, so it needs no index.
+    receipt_hash = models.BinaryField(max_length=8)
     hold_reason = models.CharField(max_length=32, blank=True)
 
     person_count = models.PositiveSmallIntegerField()
@@ -222,11 +221,3 @@ class DaySerials(models.Model):
     first = models.BigIntegerField()
     last = models.BigIntegerField()
 
-
-class LegacyReceipt(models.Model):
-    """Receipt codes made before the serial was part of the code: the first 16 bytes of
-    their old keyed hash. Only declarations from before migration 0005 have one."""
-
-    hash = models.BinaryField(max_length=16, primary_key=True)
-    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE,
-                                       related_name="legacy_receipt")
