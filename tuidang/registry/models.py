@@ -96,9 +96,14 @@ class Declaration(models.Model):
     class Meta:
         indexes = [
             # The moderators' queues: a few rows each, whatever the size of the table. (The
-            # sequencer's work is found through PendingEntry, a table of its own.)
-            models.Index(fields=["id"], condition=Q(status="held"), name="declaration_held"),
-            models.Index(fields=["id"], condition=Q(statement_status="pending"),
+            # sequencer's work is found through PendingEntry, a table of its own.) Their
+            # conditions name the codes the columns hold: in the migrations these columns
+            # are plain CharFields (coded.py), which would write the words.
+            models.Index(fields=["id"], condition=Q(status=STATUS_CODES[Status.HELD]),
+                         name="declaration_held"),
+            models.Index(fields=["id"],
+                         condition=Q(statement_status=STATEMENT_STATUS_CODES[
+                             StatementStatus.PENDING]),
                          name="declaration_statement"),
             # The statements pages: every published declaration, newest first. Day pages
             # read the same index between the day's first and last serial (DaySerials).
