@@ -38,7 +38,8 @@ class Created:
 
 def create_token(user: AbstractBaseUser, name: str) -> Created:
     secret = PREFIX + secrets.token_urlsafe(24)
-    token = ApiToken.objects.create(user=user, name=name, digest=digest(secret))
+    token = ApiToken.objects.create(user=user, name=name, digest=digest(secret),
+                                   created_on=dates.today())
     return Created(token, secret)
 
 

@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 
 from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
-from tuidang.registry.entries import declaration_entry
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -15,7 +14,6 @@ from tuidang.registry.models import (
     StatementStatus,
     Status,
 )
-from tuidang.tlog.entry import encode_entry
 
 Action = Decision.Action
 
@@ -32,14 +30,11 @@ def _apply(declaration: Declaration, action: str) -> None:
         if action == Action.REJECT and declaration.statement_status == StatementStatus.PENDING:
             declaration.statement_status = StatementStatus.REJECTED
         declaration.save(update_fields=["status", "statement_status"])
-        # Its entry, kept while it was held: back in the sequencer's inbox, or gone.
-        held = HeldEntry.objects.filter(declaration=declaration)
+        # Its entry, kept while it was held (the sequencer holds a declaration with its
+        # entry): back in the sequencer's inbox, or gone.
+        held = HeldEntry.objects.get(declaration=declaration)
         if action == Action.ACCEPT:
-            data = held.values_list("data", flat=True).first()
-            if data is None:  # held before entries were kept: encoded from its rows
-                data = encode_entry(declaration_entry(
-                    declaration, declaration.persons))
-            PendingEntry.objects.create(declaration=declaration, data=data)
+            PendingEntry.objects.create(declaration=declaration, data=held.data)
         held.delete()
     elif action in (Action.APPROVE_STATEMENT, Action.REJECT_STATEMENT):
         if declaration.statement_status != StatementStatus.PENDING:

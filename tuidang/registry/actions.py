@@ -9,7 +9,6 @@ from tuidang.registry import dates, receipts
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
-    LegacyReceipt,
     PendingEntry,
     Revocation,
     StatementStatus,
@@ -21,8 +20,7 @@ def find_by_receipt(code: str) -> Declaration | None:
     """The declaration of a receipt code, or None (registry/receipts.py).
 
     The code's serial finds the row; its secret must match the row's verifier (compared
-    in constant time). Codes from before the serial was part of them are found through
-    LegacyReceipt.
+    in constant time).
     """
     raw = receipts.normalize_code(code)
     if raw is None:
@@ -32,8 +30,7 @@ def find_by_receipt(code: str) -> Declaration | None:
     if found is not None and receipts.verify(
             settings.RECEIPT_KEY, serial, secret, bytes(found.receipt_hash)):
         return found
-    legacy = LegacyReceipt.objects.filter(hash=receipts.legacy_hash(raw)).first()
-    return legacy.declaration if legacy is not None else None
+    return None
 
 
 def revoke_declaration(declaration: Declaration, reason: str) -> Revocation | None:

@@ -23,8 +23,17 @@ class CodedChoiceField(models.CharField):
         self.values = {code: value for value, code in self.codes.items()}
 
     def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        return name, path, args, {**kwargs, "codes": self.codes}
+        """As the CharField the column is: migrations name only Django's classes, never
+        this module, so they never import project code. A data migration that reads or
+        writes these columns sees the codes, not the words; a partial index whose
+        condition names a value writes the code itself (Declaration.Meta.indexes)."""
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def clone(self):
+        """A copy of this field with its codes (Field.clone goes through deconstruct)."""
+        _name, _path, args, kwargs = self.deconstruct()
+        return self.__class__(*args, codes=self.codes, **kwargs)
 
     def check(self, **kwargs) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)

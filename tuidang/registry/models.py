@@ -54,9 +54,8 @@ class Declaration(models.Model):
         related_name="submissions", db_index=False,  # declaration_helper_id below
     )
     # The receipt code's verifier: a keyed hash of the serial and the code's secret part
-    # (registry/receipts.py). Found through the primary key, so it needs no index.
-    # 8 bytes; rows made before December 2026 keep 16 (receipts.verify takes both).
-    receipt_hash = models.BinaryField(max_length=16)
+    # (registry/receipts.py), 8 bytes. Found through the primary key, so it needs no index.
+    receipt_hash = models.BinaryField(max_length=8)
     hold_reason = models.CharField(max_length=32, blank=True)
 
     person_count = models.PositiveSmallIntegerField()
@@ -97,9 +96,14 @@ class Declaration(models.Model):
     class Meta:
         indexes = [
             # The moderators' queues: a few rows each, whatever the size of the table. (The
-            # sequencer's work is found through PendingEntry, a table of its own.)
-            models.Index(fields=["id"], condition=Q(status="held"), name="declaration_held"),
-            models.Index(fields=["id"], condition=Q(statement_status="pending"),
+            # sequencer's work is found through PendingEntry, a table of its own.) Their
+            # conditions name the codes the columns hold: in the migrations these columns
+            # are plain CharFields (coded.py), which would write the words.
+            models.Index(fields=["id"], condition=Q(status=STATUS_CODES[Status.HELD]),
+                         name="declaration_held"),
+            models.Index(fields=["id"],
+                         condition=Q(statement_status=STATEMENT_STATUS_CODES[
+                             StatementStatus.PENDING]),
                          name="declaration_statement"),
             # The statements pages: every published declaration, newest first. Day pages
             # read the same index between the day's first and last serial (DaySerials).
@@ -222,11 +226,3 @@ class DaySerials(models.Model):
     first = models.BigIntegerField()
     last = models.BigIntegerField()
 
-
-class LegacyReceipt(models.Model):
-    """Receipt codes made before the serial was part of the code: the first 16 bytes of
-    their old keyed hash. Only declarations from before migration 0005 have one."""
-
-    hash = models.BinaryField(max_length=16, primary_key=True)
-    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE,
-                                       related_name="legacy_receipt")

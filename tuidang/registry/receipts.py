@@ -8,9 +8,6 @@ is stored in it (the key, RECEIPT_KEY, lives outside the database) and compared 
 constant time. So a look-up needs no index over hashes (space on every declaration and
 a random index write at every insert), and guessing a code means guessing 64 bits for
 one chosen declaration, whatever the number of declarations.
-
-Codes made before this format (20 random symbols, one hash for the whole code) are
-still found, through the small `LegacyReceipt` table (actions.find_by_receipt).
 """
 
 import hashlib
@@ -28,9 +25,8 @@ SECRET_SYMBOLS = CODE_LENGTH - SERIAL_SYMBOLS
 MAX_SERIAL = len(ALPHABET) ** SERIAL_SYMBOLS - 1  # 27,512,614,110
 # A row's verifier: 8 bytes, against a 64-bit secret. Without RECEIPT_KEY the database
 # tests no guess at all; with it, guessing costs 2**64 either way; and a guess over HTTP
-# succeeds with a chance of 2**-63 instead of 2**-64. Rows made before keep 16 (`verify`).
+# succeeds with a chance of 2**-63 instead of 2**-64.
 VERIFIER_BYTES = 8
-_FORMER_VERIFIER_BYTES = 16
 _SEPARATORS = str.maketrans("", "", " -_.\t\u3000－—")
 # A random byte below 248 = 8 × 31 picks a symbol as byte % 31, each with probability
 # 1/31; bytes from 248 up are thrown away, so no symbol is more likely than another.
@@ -134,21 +130,14 @@ def keyed_hash(purpose: str, message: str) -> str:
     return hasher(settings.RECEIPT_KEY, purpose)(message)
 
 
-def verifier(key: str, size: int = VERIFIER_BYTES) -> Callable[[int, str], bytes]:
+def verifier(key: str) -> Callable[[int, str], bytes]:
     """What a declaration row keeps of its code: a keyed hash of serial and secret."""
-    keyed = digest_hasher(key, "receipt-v2", size)
+    keyed = digest_hasher(key, "receipt-v2", VERIFIER_BYTES)
     return lambda serial, secret: keyed(f"{serial}:{secret}")
 
 
 def verify(key: str, serial: int, secret: str, stored: bytes) -> bool:
-    """Whether `stored` is the verifier of serial and secret, in constant time: of
-    either length, since a truncated HMAC is the prefix of a longer one."""
-    if len(stored) not in (VERIFIER_BYTES, _FORMER_VERIFIER_BYTES):
+    """Whether `stored` is the verifier of serial and secret, in constant time."""
+    if len(stored) != VERIFIER_BYTES:
         return False
-    return hmac.compare_digest(stored, verifier(key, len(stored))(serial, secret))
-
-
-def legacy_hash(raw: str) -> bytes:
-    """The stored form of a code made before the serial was part of it: the first 16
-    bytes of its old keyed hash (the migration kept those)."""
-    return digest_hasher(settings.RECEIPT_KEY, "receipt", _FORMER_VERIFIER_BYTES)(raw)
+    return hmac.compare_digest(stored, verifier(key)(serial, secret))
