@@ -1,4 +1,4 @@
-"""The declaration form flow shared by declarants and helpers, and its express lane.
+"""The declaration form flow shared by declarants and helpers (and the express lane).
 
 The posted form is read into the schema's shape (`form_input`), checked by the one
 schema (registry/schema.py), and the schema's errors are shown beside the form's fields.
@@ -21,8 +21,19 @@ from tuidang.registry import schema
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"
-_BLANK_ROW = ("display_name", "organizations", "region", "country", "sector",
-              "private_real_name", "birth_year", "is_real_name")
+# How the browser sends a person's fields that are not plain text (forms.PersonForm's
+# widgets): a checkbox, a group of checkboxes, a number typed as text.
+_CHECKBOXES, _MULTIPLE, _NUMBERS = {"is_real_name"}, {"organizations"}, {"birth_year"}
+
+
+def _read(post: QueryDict, key: str, name: str):
+    if name in _CHECKBOXES:
+        return schema.form_bool(post.get(key))
+    if name in _MULTIPLE:
+        return post.getlist(key)
+    if name in _NUMBERS:
+        return schema.text_year(post.get(key))
+    return post.get(key, "")
 
 
 def _rows(post: QueryDict) -> int:
@@ -44,16 +55,9 @@ def form_input(post: QueryDict, model: type[schema.Declaration]) -> tuple[dict, 
         key = f"{PREFIX}-{row}-"
         # (a form that claims more rows than a declaration may have is refused as such)
         if row and total <= schema.MAX_PERSONS and not any(
-                post.get(key + name) for name in _BLANK_ROW):
+                post.get(key + name) for name in schema.PERSON_FIELDS):
             continue
-        persons.append({
-            "display_name": post.get(key + "display_name", ""),
-            "is_real_name": schema.form_bool(post.get(key + "is_real_name")),
-            "organizations": post.getlist(key + "organizations"),
-            **{name: post.get(key + name, "")
-               for name in ("region", "country", "sector", "private_real_name")},
-            "birth_year": schema.text_year(post.get(key + "birth_year")),
-        })
+        persons.append({name: _read(post, key + name, name) for name in schema.PERSON_FIELDS})
         rows.append(row)
     data: dict = {"persons": persons}
     for name in model.model_fields:
