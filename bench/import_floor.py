@@ -37,10 +37,11 @@ def rows(first: int, count: int, helper: int) -> tuple[list[tuple], list[tuple]]
     for serial in range(first, first + count):
         declarations.append((
             serial, "received", "import", "2026-12-03", helper, os.urandom(16), "", 1, 1, 1,
-            0, pack([(f"人{serial}", False, True, True, False, "beijing", "", "")]),
+            0, pack([(f"人{serial}", False, True, True, False, "beijing", "", "",
+                         os.urandom(16))]),
             random.getrandbits(63), "", "", "none", b"", None, b"", None, False,
             os.urandom(16)))
-        entries.append((serial, b"tuidang/v1 declaration\nserial %d\n" % serial
+        entries.append((serial, b"tuidang/v2 declaration\nserial %d\n" % serial
                          + os.urandom(88) + b"\n" * 60))
     return declarations, entries
 

@@ -80,7 +80,8 @@ def generate(rows: int, last_day: datetime.date,
             for position in range(count):
                 person_id += 1
                 name = NAMES[(serial + position) % 10] + "先生" if serial % 3 else "某某"
-                people.append((name, False, True, position > 0, position > 1, "", "", ""))
+                people.append((name, False, True, position > 0, position > 1, "", "", "",
+                               serial.to_bytes(16, "big")))
                 if position:
                     persons.append((serial, position, person_id))
             title = PHRASES[serial % 7][:8]

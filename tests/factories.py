@@ -60,7 +60,8 @@ def packed(*persons: dict) -> bytes:
 
     return people.pack((p["display_name"], p.get("is_real_name", False), p.get("party", False),
                         p.get("league", False), p.get("pioneers", False), p.get("region", ""),
-                        p.get("country", ""), p.get("sector", "")) for p in persons)
+                        p.get("country", ""), p.get("sector", ""), p.get("salt", b"s" * 16))
+                       for p in persons)
 
 
 def stored_persons() -> list:

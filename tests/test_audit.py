@@ -96,7 +96,7 @@ def test_a_declarants_receipt_verifies_offline(client, tmp_path):
     entry.write_bytes(client.post("/en/receipt/entry/", {"code": code}).content)
     ok = audit("--receipt", str(proof), "--entry", str(entry), "--key", keys.verifier_key())
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    entry.write_bytes(entry.read_bytes().replace("张三".encode(), "李四".encode()))
+    entry.write_bytes(entry.read_bytes().replace(b"person party", b"person league"))
     bad = audit("--receipt", str(proof), "--entry", str(entry), "--key", keys.verifier_key())
     assert bad.returncode == 1
 

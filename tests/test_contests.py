@@ -58,12 +58,13 @@ def test_an_upheld_contest_revokes_and_counts_down(client, mona):
     login_verified(client, mona)
     assert "不是我" in client.get("/en/moderation/contests/").content.decode()
     response = client.post(f"/en/moderation/contests/{contest.pk}/decide/",
-                           {"action": "uphold-contest", "reason": "identity confirmed"})
+                           {"action": "uphold-contest", "who": "all",
+                            "reason": "identity confirmed"})
     assert response.status_code == 302
     sequencer.drain()
     declaration.refresh_from_db()
     assert declaration.status == "revoked"
-    assert declaration.revocation.reason == "contest"
+    assert declaration.revocations.get().reason == "contest"
     assert persons_total() == 0
     assert Decision.objects.get().action == "uphold-contest"
     again = client.post(f"/en/moderation/contests/{contest.pk}/decide/",

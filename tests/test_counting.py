@@ -259,9 +259,10 @@ def test_a_receipt_code_finds_its_declaration(client):
 def test_a_declaration_that_cannot_be_logged_is_held_not_a_poison_pill(client):
     declare(client, "张三")
     declare(client, "李四")
-    # An entry written around the actions, with a name no entry may carry.
+    # An entry written around the actions, with a person line no entry may carry.
     pending = PendingEntry.objects.get(declaration=declaration_naming("张三"))
-    pending.data = bytes(pending.data).replace("张三".encode(), "张\n三".encode())
+    pending.data = bytes(pending.data).replace(b"person party alias - - ",
+                                               b"person party alias - - \n")
     pending.save()
     sequencer.drain()
     statuses = {d.persons[0].display_name: d.status for d in Declaration.objects.all()}

@@ -23,7 +23,7 @@ AUDIT = str(Path(sys.executable).parent / "tuidang-audit")
 
 
 def run_sequencer() -> subprocess.Popen:
-    return start(["sequencer"], SEQUENCER_INTERVAL="0.02", SEQUENCER_BATCH="7")
+    return start(["sequencer"], PUBLISH_INTERVAL="0.02", SEQUENCER_BATCH="7")
 
 
 def test_killing_the_sequencer_repeatedly_loses_nothing(client, tmp_path):

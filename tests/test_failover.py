@@ -32,7 +32,7 @@ class Sequencer:
     """A sequencer process whose output lines are collected as they come."""
 
     def __init__(self) -> None:
-        self.proc = start(["sequencer", "--standby-interval", "0.5"], SEQUENCER_INTERVAL="0.1")
+        self.proc = start(["sequencer", "--standby-interval", "0.5"], PUBLISH_INTERVAL="0.1")
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()

@@ -19,9 +19,16 @@ import pytest
 from tuidang.imports.importer import canonical_content
 from tuidang.intake import bulk
 from tuidang.registry import identity, receipts, schema
-from tuidang.registry.models import PendingEntry
+from tuidang.registry.models import Declaration, PendingEntry
 from tuidang.registry.schema import DeclarationData, PersonData
-from tuidang.tlog.entry import EntryError, PersonEntry, parse_entry, person_line
+from tuidang.tlog.entry import (
+    EntryError,
+    PersonEntry,
+    check_published_name,
+    name_commitment,
+    parse_entry,
+    person_line,
+)
 from tuidang.tlog.fields import is_plain_text
 
 YEAR = 2026
@@ -91,10 +98,10 @@ def test_the_schema_decides_every_edge_case_and_what_it_accepts_the_log_holds(th
         if checked.ok:
             accepted += 1
             for person in checked.data.persons:
-                line = person_line(person.display_name, person.organizations,
-                                   person.is_real_name, person.region or None,
-                                   person.sector or None)
-                assert line.endswith(person.display_name)
+                check_published_name(person.display_name)
+                person_line(name_commitment(b"s" * 16, person.display_name),
+                            person.organizations, person.is_real_name,
+                            person.region or None, person.sector or None)
         else:
             assert all(e.message for e in checked.errors), data
     assert accepted > 100  # many edge values are valid ones
@@ -130,8 +137,8 @@ def test_its_unicode_shortcuts_match_the_categories():
 
 
 def test_intake_refuses_exactly_what_the_log_cannot_hold_and_stores_the_entry_it_checked(db):
-    """prepare encodes each entry with tlog's own rules; what it stores is what the
-    strict parser reads back."""
+    """prepare encodes each entry with tlog's own rules, and refuses a name that could not
+    be published beside the log; what it stores is what the strict parser reads back."""
     import datetime
 
     intake = bulk.Intake("import", None, datetime.date(2026, 6, 1), "k" * 40)
@@ -142,9 +149,10 @@ def test_intake_refuses_exactly_what_the_log_cannot_hold_and_stores_the_entry_it
     for name, region, country, sector in cases:
         person = PersonData(name, ("party",), region=region, country=country, sector=sector)
         place = f"overseas:{country}" if region == "overseas" else region or None
-        entry_person = PersonEntry(name, ("party",), False, place, sector or None)
+        entry_person = PersonEntry(b"c" * 32, ("party",), False, place, sector or None)
         try:
             entry_person.validate()
+            check_published_name(name)
             loggable = True
         except EntryError:
             loggable = False
@@ -157,6 +165,9 @@ def test_intake_refuses_exactly_what_the_log_cannot_hold_and_stores_the_entry_it
         serial = prepared.row[0]
         entry = parse_entry(bytes(PendingEntry.objects.get(declaration_id=serial).data))
         assert (entry.serial, entry.date, entry.channel) == (serial, intake.received_on, "import")
+        [stored] = Declaration.objects.get(pk=serial).persons
+        entry_person = PersonEntry(name_commitment(stored.salt, name), ("party",), False,
+                                   place, sector or None)
         assert entry.persons == (entry_person,), name
 
 

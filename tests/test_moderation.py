@@ -125,10 +125,10 @@ def test_a_moderator_can_revoke_and_the_count_goes_down(client, mona):
     declaration = Declaration.objects.get()
     login_verified(client, mona)
     client.post(f"/en/moderation/declarations/{declaration.pk}/decide/",
-                {"action": "revoke", "reason": "fabricated"})
+                {"action": "revoke", "who": "all", "reason": "fabricated"})
     sequencer.drain()
     assert persons_total() == 0
-    assert declaration.revocation.log_index == 1
+    assert declaration.revocations.get().log_index == 1
 
 
 def test_it_answers_404_for_an_unknown_declaration(client, mona):

@@ -185,12 +185,16 @@ def test_statements_json_publishes_what_the_log_commits_to(client, mona):
     assert hotline["statement"] is None
     assert hotline["channel"] == "hotline"
     assert [p["name"] for p in hotline["persons"]] == ["丁", "戊"]
-    assert first["persons"][1] == {"name": "乙", "organizations": ["league"], "real_name": False,
-                                   "region": "overseas:US", "sector": "student"}
+    second = dict(first["persons"][1])
+    salt = base64.b64decode(second.pop("name_salt"))
+    assert second == {"position": 1, "name": "乙", "organizations": ["league"],
+                      "real_name": False, "region": "overseas:US", "sector": "student"}
     assert first["date"] == dates.today().isoformat()
     # Anyone can check the statement against the log entry's commitment.
     entry = parse_entry(storage.entry(first["log_index"]))
     assert entry.serial == first["serial"]
+    # ... and each name against the entry's commitment to it.
+    assert hashlib.sha256(salt + "乙".encode()).digest() == entry.persons[1].name_commitment
     statement = first["statement"]
     salt = base64.b64decode(statement["salt"])
     digest = hashlib.sha256(

@@ -114,7 +114,7 @@ def test_the_declarant_retracts_with_the_receipt_and_private_data_is_shredded(cl
     assert 'data-status="revoked"' in response.content.decode()
     declaration = Declaration.objects.get()
     assert declaration.sealed_private is None
-    assert declaration.revocation.reason == Revocation.Reason.RETRACTED
+    assert declaration.revocations.get().reason == Revocation.Reason.RETRACTED
     assert decrypt() == []
     sequencer.drain()
     assert Total.objects.get(key="persons").value == 0

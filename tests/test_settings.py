@@ -41,7 +41,7 @@ def test_it_starts_with_good_values_on_sqlite_without_debug(tmp_path):
         ({**GOOD, "LOG_ARCHIVE_DIR": "var/log"}, "LOG_ARCHIVE_DIR must be an absolute path"),
         ({**GOOD, "LOG_ARCHIVE_URL": "file:///var/log"}, "LOG_ARCHIVE_URL must be an http"),
         ({**GOOD, "LOG_ARCHIVE_URL": "https://"}, "LOG_ARCHIVE_URL must be an http"),
-        ({**GOOD, "SEQUENCER_INTERVAL": "120"}, "SEQUENCER_INTERVAL must be between"),
+        ({**GOOD, "PUBLISH_INTERVAL": "0"}, "PUBLISH_INTERVAL must be between"),
         ({**GOOD, "DATABASE_URL": "mysql://x@y/z"}, "unsupported engine"),
         ({**GOOD, "DATABASE_URL": "nonsense"}, "DATABASE_URL"),
         ({**GOOD, "SECRET_KEY_FILE": "/nonexistent/key"}, "set SECRET_KEY or SECRET_KEY_FILE"),

@@ -216,7 +216,9 @@ LOG_ARCHIVE_DIR = env_dir("LOG_ARCHIVE_DIR")
 # Where a machine without that directory fetches archived bundles (checked all the same):
 # the log's public /log/ URL, or nginx's address on a private network.
 LOG_ARCHIVE_URL = env_base_url("LOG_ARCHIVE_URL")
-SEQUENCER_INTERVAL = env_float("SEQUENCER_INTERVAL", 1.0, minimum=0.01, maximum=60.0)
+# Seconds between publications: what arrived in between is published together, at a
+# time that depends only on the clock, in a random order (docs/threat-model.md).
+PUBLISH_INTERVAL = env_float("PUBLISH_INTERVAL", 600.0, minimum=0.01, maximum=86400.0)
 # Most entries per step. A step holds the database's write lock; on SQLite that stops
 # intake meanwhile, so steps are kept short there (docs/performance.md) and follow one
 # another at once while more is waiting.

@@ -18,6 +18,7 @@ from tuidang.tlog.entry import (  # noqa: E402
     PersonEntry,
     RevocationEntry,
     encode_entry,
+    name_commitment,
 )
 from tuidang.tlog.note import Signer  # noqa: E402
 
@@ -29,18 +30,27 @@ def declaration(i: int, persons: int = 1, channel: str = "self",
                 day: datetime.date = DAY) -> DeclarationEntry:
     """Return a valid declaration numbered ``i``."""
     orgs = [("party",), ("league",), ("party", "league", "pioneers"), ("pioneers",)]
-    people = tuple(PersonEntry(f"张三 {i}-{k}", orgs[(i + k) % 4], k % 2 == 0,
-                               "beijing" if k % 3 else None, "teacher" if k % 2 else None)
+    people = tuple(PersonEntry(name_commitment(salt(i, k), f"张三 {i}-{k}"), orgs[(i + k) % 4],
+                               k % 2 == 0, "beijing" if k % 3 else None,
+                               "teacher" if k % 2 else None)
                    for k in range(persons))
     return DeclarationEntry(i, day, channel, people, hashlib.sha256(b"s%d" % i).digest(),
                             hashlib.sha256(b"p%d" % i).digest())
 
 
-def revocation(index: int, d: DeclarationEntry, reason: str = "retracted") -> RevocationEntry:
-    """Return the revocation of declaration ``d`` at log index ``index``."""
-    persons, party, league, pioneers = d.counts()
-    return RevocationEntry(d.serial, d.date + datetime.timedelta(days=2), index, d.date,
-                           d.channel, persons, party, league, pioneers, reason)
+def salt(i: int, k: int) -> bytes:
+    """The name salt of person ``k`` of declaration ``i`` in these tests."""
+    return hashlib.sha256(b"salt %d %d" % (i, k)).digest()[:16]
+
+
+def revocation(index: int, d: DeclarationEntry, reason: str = "retracted",
+               person: int | None = None) -> RevocationEntry:
+    """Return the revocation of declaration ``d`` at log index ``index`` (of its person
+    at position ``person`` only, if given)."""
+    counts = d.counts() if person is None else d.persons[person].counts()
+    persons, party, league, pioneers = (int(c) for c in counts)
+    return RevocationEntry(d.serial, d.date + datetime.timedelta(days=2), index, person,
+                           d.date, d.channel, persons, party, league, pioneers, reason)
 
 
 def sample_entries(n: int, revoke_every: int = 7) -> list[bytes]:

@@ -13,8 +13,10 @@ from tuidang.tlog.entry import (
     DeclarationEntry,
     EntryError,
     PersonEntry,
+    check_published_name,
     encode_declaration,
     encode_entry,
+    name_commitment,
     person_line,
 )
 
@@ -27,9 +29,9 @@ def name_is_valid_by_the_rule(name: str) -> bool:
                         or unicodedata.category(c) in ("Zl", "Zp") for c in name))
 
 
-def encodes(name: str) -> bool:
+def published(name: str) -> bool:
     try:
-        person_line(name, ("party",), False)
+        check_published_name(name)
     except EntryError:
         return False
     return True
@@ -37,11 +39,12 @@ def encodes(name: str) -> bool:
 
 @settings(max_examples=1000, deadline=None)
 @given(st.text(min_size=0, max_size=42))
-def test_the_name_check_agrees_with_the_rule_for_any_text(name: str) -> None:
-    assert encodes(name) == name_is_valid_by_the_rule(name)
+def test_the_published_name_check_agrees_with_the_rule_for_any_text(name: str) -> None:
+    assert published(name) == name_is_valid_by_the_rule(name)
 
 
-def test_the_name_check_agrees_with_the_rule_on_every_space_and_format_character() -> None:
+def test_the_published_name_check_agrees_with_the_rule_on_every_space_and_format_character(
+        ) -> None:
     for code in range(0x110000):
         c = chr(code)
         category = unicodedata.category(c)
@@ -49,7 +52,10 @@ def test_the_name_check_agrees_with_the_rule_on_every_space_and_format_character
         # first.
         if category in ("Cc", "Cf", "Zs", "Zl", "Zp") or (category[0] == "C" and code < 0x10000):
             name = f"a{c}b"
-            assert encodes(name) == name_is_valid_by_the_rule(name), hex(code)
+            assert published(name) == name_is_valid_by_the_rule(name), hex(code)
+
+
+NAME = name_commitment(b"s" * 16, "张三")
 
 
 ORG_TUPLES = st.lists(st.sampled_from(ORGANIZATIONS), max_size=4).map(tuple)
@@ -59,7 +65,7 @@ TOKENS = st.one_of(st.none(), st.sampled_from(["beijing", "overseas:US", "Bad", 
 
 @given(ORG_TUPLES, TOKENS, TOKENS, st.booleans())
 def test_person_line_validates_like_person_entry(orgs, region, sector, real) -> None:
-    person = PersonEntry("张三", orgs, real, region, sector)
+    person = PersonEntry(NAME, orgs, real, region, sector)
     try:
         person.validate()
     except EntryError:
@@ -67,7 +73,7 @@ def test_person_line_validates_like_person_entry(orgs, region, sector, real) -> 
     else:
         valid = True
     try:
-        line = person_line("张三", orgs, real, region, sector)
+        line = person_line(NAME, orgs, real, region, sector)
     except EntryError:
         assert not valid
     else:
@@ -75,9 +81,22 @@ def test_person_line_validates_like_person_entry(orgs, region, sector, real) -> 
 
 
 def test_encode_declaration_is_what_encode_entry_writes() -> None:
-    persons = (PersonEntry("张三", ("party", "league"), True, "beijing", "teacher"),
-               PersonEntry("小明", ("pioneers",), False, "overseas:US", None))
+    persons = (PersonEntry(NAME, ("party", "league"), True, "beijing", "teacher"),
+               PersonEntry(name_commitment(b"t" * 16, "小明"), ("pioneers",), False,
+                           "overseas:US", None))
     entry = DeclarationEntry(1042, datetime.date(2026, 11, 29), "self", persons, None, b"p" * 32)
     lines = [p.line() for p in persons]
     assert encode_declaration(1042, entry.date, "self", lines, None, b"p" * 32) == \
         encode_entry(entry)
+
+
+@given(st.binary(max_size=40))
+def test_a_person_line_needs_a_commitment_of_32_bytes(value: bytes) -> None:
+    if len(value) == 32:
+        assert person_line(value, ("party",), False).startswith("person party alias - ")
+    else:
+        try:
+            person_line(value, ("party",), False)
+        except EntryError:
+            return
+        raise AssertionError(value)

@@ -36,7 +36,12 @@ from tuidang.registry.models import (
 )
 from tuidang.registry.receipts import make_code, new_secrets, verifier
 from tuidang.tlog.declaration import complete_declaration, declaration_body
-from tuidang.tlog.entry import person_line, statement_commitment
+from tuidang.tlog.entry import (
+    check_published_name,
+    name_commitment,
+    person_line,
+    statement_commitment,
+)
 
 if TYPE_CHECKING:  # actions imports this module
     from tuidang.registry.schema import DeclarationData
@@ -121,17 +126,20 @@ def prepare(items: list[DeclarationData], intake: Intake,
         if not persons:
             raise ValueError("a declaration covers at least one person")
         salt = salts[16 * index : 16 * index + 16] if item.statement_text else b""
+        for p in persons:  # published beside the log, where the auditor checks them
+            check_published_name(p.display_name)
+        name_salts = [os.urandom(people.SALT_BYTES) for _p in persons]
         entry = declaration_body(intake.received_on, intake.channel, [
-            person_line(p.display_name, p.organizations, p.is_real_name,
-                        entry_region(p.region, p.country), p.sector or None)
-            for p in persons
+            person_line(name_commitment(name_salt, p.display_name), p.organizations,
+                        p.is_real_name, entry_region(p.region, p.country), p.sector or None)
+            for p, name_salt in zip(persons, name_salts, strict=True)
         ], statement_commitment(salt, item.statement_title, item.statement_text)
             if item.statement_text else None)
         normalized = names[index] if names is not None else [
             identity.normalize_name(p.display_name) for p in persons]
         party = league = pioneers = 0
         packed, digests = [], []
-        for p, name in zip(persons, normalized, strict=True):
+        for p, name, name_salt in zip(persons, normalized, name_salts, strict=True):
             orgs = p.organizations
             in_party, in_league, in_pioneers = ("party" in orgs, "league" in orgs,
                                                 "pioneers" in orgs)
@@ -139,7 +147,7 @@ def prepare(items: list[DeclarationData], intake: Intake,
             league += in_league
             pioneers += in_pioneers
             packed.append((p.display_name, p.is_real_name, in_party, in_league, in_pioneers,
-                           p.region, p.country, p.sector))
+                           p.region, p.country, p.sector, name_salt))
             digests.append(person(f"{name}|{identity.organizations_key(orgs)}"))
         identities = [[None, position, digest]
                       for position, digest in enumerate(digests) if position]

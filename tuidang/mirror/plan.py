@@ -50,7 +50,8 @@ _TEXT_LENGTH = Length("statement_title") + Length("statement_text")
 
 def day_fingerprints() -> dict[datetime.date, str]:
     """One cheap aggregate per day of everything a day's pages show that can change:
-    which declarations are published, their log index, and approved statements."""
+    which declarations are published, their persons, their log index, and approved
+    statements."""
     rows = (
         _published()
         .order_by()
@@ -58,6 +59,8 @@ def day_fingerprints() -> dict[datetime.date, str]:
         .annotate(
             n=Count("id"),
             ids=Sum("id"),
+            # (a person revoked alone changes no other aggregate, and their name must go)
+            persons=Sum("person_count"),
             logged=Sum(Coalesce("log_index", Value(0))),
             approved=Sum(Case(When(_APPROVED, then="id"), default=0,
                               output_field=IntegerField())),
@@ -66,7 +69,8 @@ def day_fingerprints() -> dict[datetime.date, str]:
         )
     )
     return {
-        r["received_on"]: f"{r['n']}.{r['ids']}.{r['logged']}.{r['approved']}.{r['text']}"
+        r["received_on"]:
+        f"{r['n']}.{r['ids']}.{r['persons']}.{r['logged']}.{r['approved']}.{r['text']}"
         for r in rows
     }
 

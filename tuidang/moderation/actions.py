@@ -22,7 +22,7 @@ class DecisionError(ValueError):
     """The decision does not apply to the declaration in its current state."""
 
 
-def _apply(declaration: Declaration, action: str) -> None:
+def _apply(declaration: Declaration, action: str, person: int | None = None) -> None:
     if action in (Action.ACCEPT, Action.REJECT):
         if declaration.status != Status.HELD:
             raise DecisionError(_("Only a held declaration can be accepted or rejected."))
@@ -47,27 +47,38 @@ def _apply(declaration: Declaration, action: str) -> None:
     elif action == Action.REVOKE:
         if declaration.status != Status.ACCEPTED:
             raise DecisionError(_("Only an accepted declaration can be revoked."))
-        registry_actions.revoke_declaration(declaration, Revocation.Reason.MODERATOR)
+        _revoke(declaration, Revocation.Reason.MODERATOR, person)
     else:
         raise DecisionError(_("Unknown decision."))
 
 
-def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason: str) -> Decision:
-    """Apply one decision with its reason, and record who took it."""
+def _revoke(declaration: Declaration, reason: str, person: int | None) -> None:
+    try:
+        registry_actions.revoke_declaration(declaration, reason, person)
+    except ValueError:
+        raise DecisionError(_("This person cannot be revoked alone: the declaration is not "
+                              "in the log yet, or the person was revoked already.")) from None
+
+
+def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason: str,
+           person: int | None = None) -> Decision:
+    """Apply one decision with its reason, and record who took it; a revocation takes
+    the person at position `person` only, if given."""
     reason = reason.strip()
     if not reason:
         raise DecisionError(_("Give a reason for the decision."))
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        _apply(declaration, action)
+        _apply(declaration, action, person)
         return Decision.objects.create(
             moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
         )
 
 
 def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,
-                   reason: str) -> Decision:
-    """Uphold a contest (the declaration is revoked) or dismiss it, with a reason."""
+                   reason: str, person: int | None = None) -> Decision:
+    """Uphold a contest (the person at position `person` is revoked, or with None the
+    whole declaration) or dismiss it, with a reason."""
     reason = reason.strip()
     if not reason:
         raise DecisionError(_("Give a reason for the decision."))
@@ -78,7 +89,7 @@ def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,
         declaration = Declaration.objects.select_for_update().get(pk=contest.declaration_id)
         if action == Action.UPHOLD_CONTEST:
             if declaration.status != Status.REVOKED:
-                registry_actions.revoke_declaration(declaration, Revocation.Reason.CONTEST)
+                _revoke(declaration, Revocation.Reason.CONTEST, person)
             contest.state = Contest.State.UPHELD
         elif action == Action.DISMISS_CONTEST:
             contest.state = Contest.State.DISMISSED

@@ -42,18 +42,20 @@ def _contest_page(request, contest: Contest, form, status: int = 200) -> HttpRes
 @login_required
 @require_GET
 def contest_detail(request: HttpRequest, contest_id: int) -> HttpResponse:
-    return _contest_page(request, access_contest(request, contest_id), ContestDecisionForm())
+    contest = access_contest(request, contest_id)
+    return _contest_page(request, contest, ContestDecisionForm(
+        persons=contest.declaration.persons))
 
 
 @login_required
 @require_POST
 def contest_decide(request: HttpRequest, contest_id: int) -> HttpResponse:
     contest = access_contest(request, contest_id)
-    form = ContestDecisionForm(request.POST)
+    form = ContestDecisionForm(request.POST, persons=contest.declaration.persons)
     if form.is_valid():
         try:
             actions.decide_contest(request.user, contest.pk, form.cleaned_data["action"],
-                                   form.cleaned_data["reason"])
+                                   form.cleaned_data["reason"], form.person())
         except actions.DecisionError as exc:
             form.add_error(None, str(exc))
     if form.errors:

@@ -9,21 +9,59 @@ DECLARATION_ACTIONS = [
 ]
 
 
-class DecisionForm(forms.Form):
+WHOLE = "all"
+
+
+class PersonChoiceForm(forms.Form):
+    """A decision that may revoke one person of the declaration (`persons`: those still
+    counted) or all of it; nothing is chosen beforehand."""
+
+    who = forms.ChoiceField(
+        label=_("Whom it revokes"), required=False, widget=forms.RadioSelect,
+        help_text=_("Only for a revocation: one person (the others stay counted) or the "
+                    "whole declaration."),
+    )
+
+    def __init__(self, *args, persons=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["who"].choices = [(WHOLE, _("The whole declaration"))] + [
+            (str(p.position), p.display_name) for p in persons if not p.withdrawn]
+
+    def person(self) -> int | None:
+        """The position chosen, or None for the whole declaration."""
+        who = self.cleaned_data.get("who")
+        return None if who in (WHOLE, "", None) else int(who)
+
+
+class DecisionForm(PersonChoiceForm):
     action = forms.ChoiceField(label=_("Decision"), choices=DECLARATION_ACTIONS)
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give a reason for the decision.")},
     )
+    field_order = ["action", "who", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == Decision.Action.REVOKE and not data.get("who"):
+            self.add_error("who", _("Choose whom the revocation takes."))
+        return data
 
 
-class ContestDecisionForm(forms.Form):
+class ContestDecisionForm(PersonChoiceForm):
     action = forms.ChoiceField(
         label=_("Decision"),
         choices=[(a.value, a.label) for a in (Decision.Action.UPHOLD_CONTEST,
                                               Decision.Action.DISMISS_CONTEST)],
     )
     reason = DecisionForm.base_fields["reason"]
+    field_order = ["action", "who", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == Decision.Action.UPHOLD_CONTEST and not data.get("who"):
+            self.add_error("who", _("Choose whom the revocation takes."))
+        return data
 
 
 class BulkRevokeForm(forms.Form):

@@ -36,7 +36,7 @@ class Contest(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("Waiting for a moderator")
-        UPHELD = "upheld", _("Upheld: the declaration was revoked")
+        UPHELD = "upheld", _("Upheld: revoked")
         DISMISSED = "dismissed", _("Dismissed")
 
     declaration = models.ForeignKey(
@@ -45,6 +45,9 @@ class Contest(models.Model):
     account = models.TextField(help_text="The contester's own words, read by moderators.")
     filed_on = models.DateField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    # What is kept of the reference given to its author, to look the outcome up with
+    # (receipts.verifier, under its own purpose): the reference itself is never stored.
+    reference_hash = models.BinaryField(max_length=8, default=b"")
 
     class Meta:
         indexes = [models.Index(fields=["state", "id"], name="contest_state_id")]

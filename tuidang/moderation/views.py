@@ -75,19 +75,19 @@ def _declaration_page(
 @login_required
 @require_GET
 def declaration(request: HttpRequest, serial: int) -> HttpResponse:
-    return _declaration_page(request, access_declaration(request, serial), DecisionForm())
+    found = access_declaration(request, serial)
+    return _declaration_page(request, found, DecisionForm(persons=found.persons))
 
 
 @login_required
 @require_POST
 def decide(request: HttpRequest, serial: int) -> HttpResponse:
     found = access_declaration(request, serial)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, persons=found.persons)
     if form.is_valid():
         try:
-            actions.decide(
-                request.user, found.pk, form.cleaned_data["action"], form.cleaned_data["reason"]
-            )
+            actions.decide(request.user, found.pk, form.cleaned_data["action"],
+                           form.cleaned_data["reason"], form.person())
         except actions.DecisionError as exc:
             form.add_error(None, str(exc))
     if form.errors:

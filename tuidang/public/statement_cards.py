@@ -49,7 +49,8 @@ def render(rows: list[tuple], statements_url: str) -> SafeString:
     url = escape(statements_url)
     # Safe: every value from the database or a catalogue goes through escape() below.
     return mark_safe("".join(  # noqa: S308
-        _card(row[:-1], [_person(p, labels) for p in unpack(row[-1])], url) for row in rows))
+        _card(row[:-1], [_person(p, labels) for p in unpack(row[-1]) if not p.withdrawn], url)
+        for row in rows))
 
 
 def _person(person: Person, labels: Labels) -> str:

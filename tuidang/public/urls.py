@@ -32,6 +32,7 @@ urlpatterns = [
     path("receipt/proof/", views.receipt_proof, name="receipt_proof"),
     path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
     path("contest/", moderation_public.contest, name="contest"),
+    path("contest/status/", moderation_public.contest_status, name="contest_status"),
     path("statements/", statements.statement_list, name="statements"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
     path("statements/<int:serial>/", statements.statement_detail, name="statement"),

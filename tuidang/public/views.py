@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -14,6 +15,7 @@ from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
 from tuidang.registry import actions, schema
 from tuidang.registry.choices import Channel
+from tuidang.registry.models import Revocation
 from tuidang.stats import counters
 from tuidang.stats.views import home_context
 from tuidang.transparency import keys, proofs, storage
@@ -76,8 +78,19 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if declaration is not None:
         context["persons"] = declaration.persons
         context["code"] = form.cleaned_data["code"]
+        context["revoked_reason"] = revoked_reason(declaration)
     status = 429 if form.has_error("code", RATE_LIMITED) else 200
     return render(request, "registry/receipt.html", context, status=status)
+
+
+def revoked_reason(declaration) -> str:
+    """Why the declaration was revoked, in the declarant's language ("" if it was not)."""
+    reason = actions.revocations_of(declaration).get(None)
+    words = {Revocation.Reason.RETRACTED: _("withdrawn by you, with this code"),
+             Revocation.Reason.CONTEST: _("someone named in it contested it, and a "
+                                          "moderator upheld the contest"),
+             Revocation.Reason.MODERATOR: _("a moderator's decision")}
+    return str(words.get(reason, "")) if reason else ""
 
 
 def _not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
@@ -113,7 +126,8 @@ def retract(request: HttpRequest) -> HttpResponse:
         return render(request, "registry/receipt.html", context, status=400)
     declaration = actions.retract_with_receipt(form.cleaned_data["code"])
     context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
-               "persons": declaration.persons, "retracted": True}
+               "persons": declaration.persons, "retracted": True,
+               "revoked_reason": revoked_reason(declaration)}
     return render(request, "registry/receipt.html", context)
 
 

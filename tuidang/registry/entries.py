@@ -14,6 +14,7 @@ from tuidang.tlog.entry import (
     DeclarationEntry,
     PersonEntry,
     RevocationEntry,
+    name_commitment,
     statement_commitment,
 )
 
@@ -33,8 +34,11 @@ def entry_region(region: str, country: str) -> str | None:
 
 
 def person_entry(person: Person) -> PersonEntry:
+    """The person as logged; ValueError for a withdrawn person (their name is gone)."""
+    if person.withdrawn:
+        raise ValueError("a withdrawn person's name is gone")
     return PersonEntry(
-        name=person.display_name,
+        name_commitment=name_commitment(person.salt, person.display_name),
         organizations=_ORGANIZATIONS[person.party, person.league, person.pioneers],
         real_name=person.is_real_name,
         region=entry_region(person.region, person.country),
@@ -59,17 +63,22 @@ def declaration_entry(declaration: Declaration,
     )
 
 
-def revocation_entry(revocation: Revocation) -> RevocationEntry:
+def revocation_entry(revocation: Revocation, counts: tuple[int, int, int, int]
+                     ) -> RevocationEntry:
+    """The entry of `revocation`, which subtracts `counts` (persons, party, league,
+    pioneers): what was still counted of the declaration, or of its one person."""
     declaration = revocation.declaration
+    persons, party, league, pioneers = counts
     return RevocationEntry(
         serial=declaration.pk,
         date=revocation.decided_on,
         revokes=declaration.log_index,
+        person=revocation.person,
         declared=declaration.received_on,
         channel=declaration.channel,
-        persons=declaration.person_count,
-        party=declaration.party_count,
-        league=declaration.league_count,
-        pioneers=declaration.pioneers_count,
+        persons=persons,
+        party=party,
+        league=league,
+        pioneers=pioneers,
         reason=revocation.reason,
     )

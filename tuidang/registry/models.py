@@ -156,22 +156,31 @@ class PersonIdentity(models.Model):
 
 
 class Revocation(models.Model):
-    """A correction: it subtracts a published declaration again through a new log entry."""
+    """A correction: it subtracts a published declaration, or one person of it (`person`,
+    the position), again through a new log entry."""
 
     class Reason(models.TextChoices):
         RETRACTED = "retracted", _("Retracted by the declarant")
         MODERATOR = "moderator", _("Revoked by a moderator")
         CONTEST = "contest", _("Successfully contested")
 
-    declaration = models.OneToOneField(
-        Declaration, on_delete=models.PROTECT, related_name="revocation"
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="revocations"
     )
+    person = models.PositiveSmallIntegerField(null=True, blank=True)  # None: all remaining
+    # The positions of the persons it takes, one byte each: the one person, or all those
+    # still counted (the log's entry repeats their counts).
+    positions = models.BinaryField(max_length=50, default=b"")
     reason = models.CharField(max_length=10, choices=Reason.choices)
     decided_on = models.DateField()
     log_index = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         indexes = [models.Index(fields=["log_index", "id"], name="revocation_pending")]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "person"], name="revocation_once",
+                                    nulls_distinct=False),
+        ]
 
 
 class Total(models.Model):

@@ -130,14 +130,17 @@ def keyed_hash(purpose: str, message: str) -> str:
     return hasher(settings.RECEIPT_KEY, purpose)(message)
 
 
-def verifier(key: str) -> Callable[[int, str], bytes]:
-    """What a declaration row keeps of its code: a keyed hash of serial and secret."""
-    keyed = digest_hasher(key, "receipt-v2", VERIFIER_BYTES)
+def verifier(key: str, purpose: str = "receipt-v2") -> Callable[[int, str], bytes]:
+    """What a row keeps of its code: a keyed hash of serial and secret. `purpose` keeps
+    the codes of one kind (a declaration's receipt, a contest's reference) from ever
+    verifying as the other's."""
+    keyed = digest_hasher(key, purpose, VERIFIER_BYTES)
     return lambda serial, secret: keyed(f"{serial}:{secret}")
 
 
-def verify(key: str, serial: int, secret: str, stored: bytes) -> bool:
+def verify(key: str, serial: int, secret: str, stored: bytes,
+           purpose: str = "receipt-v2") -> bool:
     """Whether `stored` is the verifier of serial and secret, in constant time."""
     if len(stored) != VERIFIER_BYTES:
         return False
-    return hmac.compare_digest(stored, verifier(key)(serial, secret))
+    return hmac.compare_digest(stored, verifier(key, purpose)(serial, secret))

@@ -70,7 +70,7 @@ class StatementsFeed(_Feed):
     def item_title(self, item) -> str:
         if item.statement_status == StatementStatus.APPROVED and item.statement_title:
             return item.statement_title
-        persons = item.persons
+        persons = [p for p in item.persons if not p.withdrawn]
         first = persons[0].display_name if persons else ""
         if len(persons) > 1:
             return ngettext(
@@ -81,7 +81,7 @@ class StatementsFeed(_Feed):
         return _("%(name)s quit") % {"name": first}
 
     def item_description(self, item) -> str:
-        names = ", ".join(p.display_name for p in item.persons)
+        names = ", ".join(p.display_name for p in item.persons if not p.withdrawn)
         parts = [f"<p>№ {item.pk} · {item.received_on.isoformat()} · {escape(names)}</p>"]
         if item.statement_status == StatementStatus.APPROVED:
             parts.append(linebreaks(item.statement_text, autoescape=True))

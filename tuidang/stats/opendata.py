@@ -159,9 +159,16 @@ def statement_record(declaration: Declaration) -> dict:
         }
     persons = []
     for person in declaration.persons:
+        if person.withdrawn:  # its name and salt are gone; the log still counts nothing
+            persons.append({"position": person.position, "withdrawn": True})
+            continue
         entry = person_entry(person)
         persons.append({
-            "name": entry.name,
+            "position": person.position,
+            "name": person.display_name,
+            # With the salt, anyone checks the name against the entry's commitment:
+            # SHA-256(salt ‖ utf8(name)) (docs/log-format.md).
+            "name_salt": base64.b64encode(person.salt).decode(),
             "organizations": list(entry.organizations),
             "real_name": entry.real_name,
             "region": entry.region,

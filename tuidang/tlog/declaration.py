@@ -18,12 +18,12 @@ import datetime
 from dataclasses import dataclass
 
 from .bundle import MAX_ENTRY_SIZE
-from .fields import MAX_PERSONS, EntryError, _b64_32, _checked_size, _count, _date, _token
+from .fields import MAX_PERSONS, VERSION, EntryError, _b64_32, _checked_size, _count, _date, _token
 
 __all__ = ["DeclarationSummary", "complete_declaration", "declaration_body",
            "summarize_declaration"]
 
-_HEAD = b"tuidang/v1 declaration\nserial "
+_HEAD = f"{VERSION} declaration\nserial ".encode()
 # The longest head and private line: a serial of 18 digits, a 44-character commitment.
 _MAX_AROUND_BODY = len(_HEAD) + 18 + len(b"private \n") + 44
 
@@ -87,7 +87,7 @@ def summarize_declaration(data: bytes) -> DeclarationSummary:
         raise EntryError("not an entry")
     lines = data.split(b"\n")  # the last is empty
     count = len(lines) - 7
-    if (not 1 <= count <= MAX_PERSONS or lines[0] != b"tuidang/v1 declaration"
+    if (not 1 <= count <= MAX_PERSONS or lines[0] != _HEAD[:-8]
             or lines[1][:7] != b"serial " or lines[2][:5] != b"date "
             or lines[3][:8] != b"channel " or lines[-3][:10] != b"statement "
             or lines[-2][:8] != b"private "):
@@ -96,8 +96,8 @@ def summarize_declaration(data: bytes) -> DeclarationSummary:
     places = []
     try:
         for line in lines[4:-3]:
-            keyword, orgs, flag, region, sector, _name = line.split(b" ", 5)
-            if keyword != b"person" or flag not in _FLAGS:
+            keyword, orgs, flag, region, sector, committed = line.split(b" ")
+            if keyword != b"person" or flag not in _FLAGS or len(committed) != 44:
                 raise ValueError
             in_party, in_league, in_pioneers = _ORGANIZATIONS[orgs]
             party += in_party

@@ -1,14 +1,18 @@
-"""The tuidang log entry format, version 1 (see docs/log-format.md).
+"""The tuidang log entry format, version 2 (see docs/log-format.md).
 
 Entries are canonical UTF-8 text: LF line endings, every line ending in ``\\n``, fields in
 a fixed order, one space between keyword and value. There are two kinds, a
 ``declaration`` (one accepted submission, 1–50 persons) and a ``revocation`` (which
-subtracts a declaration again and repeats its counts so tallies need no look-up).
+subtracts a declaration, or one person of it, again and repeats the counts it subtracts,
+so tallies need no look-up). No name is in an entry: each person's displayed name is a
+salted commitment (:func:`name_commitment`), published beside the log with its salt, so
+withdrawing a person deletes the name everywhere while the log stays append-only.
 :func:`parse_entry` is strict: re-encoding the parsed entry must give the same bytes.
 """
 
 from __future__ import annotations
 
+import binascii
 import datetime
 import hashlib
 import unicodedata
@@ -28,6 +32,7 @@ from .fields import (
     MAX_PERSONS,
     ORGANIZATIONS,
     REASONS,
+    VERSION,
     EntryError,
     _checked_size,
     _count,
@@ -49,9 +54,11 @@ __all__ = [
     "EntryError",
     "PersonEntry",
     "RevocationEntry",
+    "check_published_name",
     "commitment",
     "encode_declaration",
     "encode_entry",
+    "name_commitment",
     "parse_entry",
     "person_line",
     "statement_commitment",
@@ -69,7 +76,15 @@ def statement_commitment(salt: bytes, title: str, text: str) -> bytes:
     return commitment(salt, title.encode() + b"\n" + text.encode())
 
 
-def _check_display_name(name: str) -> None:
+def name_commitment(salt: bytes, name: str) -> bytes:
+    """Return SHA-256(salt ‖ utf8(name)), the commitment to a person's displayed name."""
+    return commitment(salt, name.encode())
+
+
+def check_published_name(name: str) -> None:
+    """Raise EntryError unless ``name`` is a displayed name as it may be published beside
+    the log: 1–40 characters in NFC, no surrounding spaces, no control or format
+    character. The auditor checks every published name with this."""
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME_LENGTH:
         raise EntryError(f"name must be 1-{MAX_NAME_LENGTH} characters")
     if name != name.strip() or not unicodedata.is_normalized("NFC", name):
@@ -80,9 +95,9 @@ def _check_display_name(name: str) -> None:
 
 @dataclass(frozen=True)
 class PersonEntry:
-    """One person of a declaration, as published."""
+    """One person of a declaration, as logged: the name only as its commitment."""
 
-    name: str
+    name_commitment: bytes
     organizations: tuple[str, ...]
     real_name: bool
     region: str | None = None
@@ -90,12 +105,17 @@ class PersonEntry:
 
     def validate(self) -> None:
         """Raise EntryError unless the person is valid."""
-        person_line(self.name, self.organizations, self.real_name, self.region, self.sector)
+        self.line()
 
     def line(self) -> str:
-        """Return the ``person ...`` line (without newline)."""
-        return (f"person {','.join(self.organizations)} {'real' if self.real_name else 'alias'}"
-                f" {self.region or '-'} {self.sector or '-'} {self.name}")
+        """Return the ``person ...`` line (without newline); EntryError if invalid."""
+        return person_line(self.name_commitment, self.organizations, self.real_name,
+                           self.region, self.sector)
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """Return (persons, party, league, pioneers) this person counts."""
+        orgs = self.organizations
+        return (1, "party" in orgs, "league" in orgs, "pioneers" in orgs)
 
 
 # The start of a person line for each valid (organizations, real name) pair.
@@ -105,24 +125,23 @@ _PREFIXES = {
 }
 
 
-def person_line(name: str, organizations: tuple[str, ...], real_name: bool,
+def person_line(name_commitment: bytes, organizations: tuple[str, ...], real_name: bool,
                 region: str | None = None, sector: str | None = None) -> str:
     """Return the ``person ...`` line (without newline) of a valid person; else EntryError.
 
-    The same as ``PersonEntry(...).line()`` after ``validate()``, without building the
-    object: the sequencer encodes every person of a batch from plain rows. Values
-    already known to be valid take a short path; anything else the full checks, which
-    raise or accept exactly as ever.
+    The same as ``PersonEntry(...).line()``, without building the object: intake encodes
+    every person it receives from plain values. Values already known to be valid take a
+    short path; anything else the full checks, which raise or accept exactly as ever.
     """
+    if type(name_commitment) is not bytes or len(name_commitment) != 32:
+        raise EntryError("a person's name commitment must be 32 bytes")
+    committed = binascii.b2a_base64(name_commitment, newline=False).decode()
     prefix = (_PREFIXES.get((organizations, real_name))
               if type(organizations) is tuple and type(real_name) is bool else None)
-    if (prefix is not None and type(name) is str and 0 < len(name) <= MAX_NAME_LENGTH
-            and name.isprintable() and name == name.strip()
-            and unicodedata.is_normalized("NFC", name)
+    if (prefix is not None
             and (region is None or (type(region) is str and region in _GOOD_REGIONS))
             and (sector is None or (type(sector) is str and sector in _GOOD_TOKENS))):
-        return f"{prefix}{region or '-'} {sector or '-'} {name}"
-    _check_display_name(name)
+        return f"{prefix}{region or '-'} {sector or '-'} {committed}"
     if not (type(organizations) is tuple and organizations in _GOOD_ORGS) and (
         not organizations
         or tuple(o for o in ORGANIZATIONS if o in organizations) != tuple(organizations)
@@ -137,7 +156,7 @@ def person_line(name: str, organizations: tuple[str, ...], real_name: bool,
     if sector is not None:
         _token(sector, "sector")
     return (f"person {','.join(organizations)} {'real' if real_name else 'alias'}"
-            f" {region or '-'} {sector or '-'} {name}")
+            f" {region or '-'} {sector or '-'} {committed}")
 
 
 @dataclass(frozen=True)
@@ -164,11 +183,14 @@ class DeclarationEntry:
 
 @dataclass(frozen=True)
 class RevocationEntry:
-    """A revocation entry: subtracts the declaration at log index ``revokes``."""
+    """A revocation entry: subtracts the declaration at log index ``revokes`` — the
+    persons of it not revoked before, or with ``person`` the one person at that position
+    (0 for the first) — and repeats the counts it subtracts."""
 
     serial: int
     date: datetime.date
     revokes: int
+    person: int | None
     declared: datetime.date
     channel: str
     persons: int
@@ -201,6 +223,10 @@ def encode_declaration(serial: int, date: datetime.date, channel: str,
 
 def _encode_revocation(e: RevocationEntry) -> str:
     _count(e.revokes, "revokes")
+    if e.person is not None:
+        _count(e.person, "person", 0, MAX_PERSONS - 1)
+        if e.persons != 1:
+            raise EntryError("a revocation of one person subtracts one person")
     _date(e.declared, "declared")
     _token(e.channel, "channel")
     _count(e.persons, "persons", 1, MAX_PERSONS)
@@ -211,8 +237,9 @@ def _encode_revocation(e: RevocationEntry) -> str:
     if e.declared > e.date:
         raise EntryError("a revocation cannot precede its declaration")
     _token(e.reason, "reason")
-    return (f"tuidang/v1 revocation\nserial {e.serial}\ndate {e.date.isoformat()}\n"
-            f"revokes {e.revokes}\ndeclared {e.declared.isoformat()}\n"
+    person = "-" if e.person is None else e.person
+    return (f"{VERSION} revocation\nserial {e.serial}\ndate {e.date.isoformat()}\n"
+            f"revokes {e.revokes}\nperson {person}\ndeclared {e.declared.isoformat()}\n"
             f"channel {e.channel}\npersons {e.persons}\nparty {e.party}\n"
             f"league {e.league}\npioneers {e.pioneers}\nreason {e.reason}\n")
 
@@ -229,7 +256,7 @@ def encode_entry(e: Entry) -> bytes:
         for p in e.persons:
             if not isinstance(p, PersonEntry):
                 raise EntryError("persons must be PersonEntry")
-            lines.append(person_line(p.name, p.organizations, p.real_name, p.region, p.sector))
+            lines.append(p.line())
         return encode_declaration(e.serial, e.date, e.channel, lines, e.statement_commitment,
                                   e.private_commitment)
     if isinstance(e, RevocationEntry):
@@ -279,12 +306,13 @@ def _parse_b64(s: str, what: str) -> bytes:
 
 
 def _parse_person(value: str) -> PersonEntry:
-    parts = value.split(" ", 4)
+    parts = value.split(" ")
     if len(parts) != 5 or parts[1] not in ("real", "alias"):
         raise EntryError(f"malformed person line {value!r}")
     orgs, kind, region, sector, name = parts
-    return PersonEntry(name, tuple(orgs.split(",")), kind == "real",
-                       None if region == "-" else region, None if sector == "-" else sector)
+    return PersonEntry(_parse_b64(name, "name commitment"), tuple(orgs.split(",")),
+                       kind == "real", None if region == "-" else region,
+                       None if sector == "-" else sector)
 
 
 def parse_entry(data: bytes) -> Entry:
@@ -298,7 +326,7 @@ def parse_entry(data: bytes) -> Entry:
     if not text.endswith("\n") or "\r" in text:
         raise EntryError("entry lines must end in LF")
     r = _Lines(text[:-1].split("\n"))
-    kind = r.take("tuidang/v1")
+    kind = r.take(VERSION)
     serial = _int(r.take("serial"), "serial")
     date = _parse_date(r.take("date"), "date")
     entry: Entry
@@ -312,8 +340,10 @@ def parse_entry(data: bytes) -> Entry:
                                  None if statement == "-" else _parse_b64(statement, "statement"),
                                  _parse_b64(r.take("private"), "private"))
     elif kind == "revocation":
+        revokes = _int(r.take("revokes"), "revokes")
+        person = r.take("person")
         entry = RevocationEntry(
-            serial, date, _int(r.take("revokes"), "revokes"),
+            serial, date, revokes, None if person == "-" else _int(person, "person"),
             _parse_date(r.take("declared"), "declared"), r.take("channel"),
             _int(r.take("persons"), "persons"), _int(r.take("party"), "party"),
             _int(r.take("league"), "league"), _int(r.take("pioneers"), "pioneers"),

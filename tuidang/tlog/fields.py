@@ -13,6 +13,7 @@ import unicodedata
 
 from .bundle import MAX_ENTRY_SIZE
 
+VERSION = "tuidang/v2"  # the first word of every entry
 ORGANIZATIONS = ("party", "league", "pioneers")
 CHANNELS = ("self", "in-person", "phone", "hotline", "email", "import")  # known values
 REASONS = ("retracted", "moderator", "contest")  # known values

@@ -1,9 +1,13 @@
 """The public tally rule: counts derived from the log entries alone.
 
 A declaration adds its persons and organization counts to its own day and channel; a
-revocation subtracts the counts it repeats from the *declared* day and channel. Totals are
-accepted minus revoked. :class:`TallyChecker` is the auditor's side: it also checks that
-each revocation refers to an earlier, not yet revoked declaration and repeats it exactly.
+revocation subtracts the counts it repeats from the *declared* day and channel. A
+revocation of a whole declaration (``person -``) also subtracts the declaration; one of
+a single person subtracts that person only, and may not take a declaration's last
+person (that is a revocation of the whole). Totals are accepted minus revoked.
+:class:`TallyChecker` is the auditor's side: it also checks that each revocation refers
+to an earlier declaration, or a person of it, not yet revoked, and repeats exactly what
+it subtracts.
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ def tally_delta(entry: Entry) -> Delta:
         persons, party, league, pioneers = entry.counts()
         return Delta(entry.date, entry.channel, 1, persons, party, league, pioneers)
     if isinstance(entry, RevocationEntry):
-        return Delta(entry.declared, entry.channel, -1, -entry.persons, -entry.party,
-                     -entry.league, -entry.pioneers, True)
+        return Delta(entry.declared, entry.channel, -1 if entry.person is None else 0,
+                     -entry.persons, -entry.party, -entry.league, -entry.pioneers, True)
     raise EntryError(f"not an entry: {type(entry).__name__}")
 
 
@@ -64,7 +68,7 @@ class Tally:
 
     ``declarations`` and ``persons``/``party``/``league``/``pioneers`` are net (accepted
     minus revoked); ``revocations`` counts revocation entries; ``entries`` counts all
-    entries (= declarations + 2 × revocations).
+    entries (not part of the extension line: a checkpoint's size says it).
     """
 
     entries: int = 0
@@ -112,17 +116,25 @@ class Tally:
         if not m:
             raise EntryError(f"malformed tally line {line!r}")
         values = dict(zip(_FIELDS, (int(g) for g in m.groups()), strict=True))
-        return cls(entries=values["declarations"] + 2 * values["revocations"], **values)
+        return cls(**values)
 
     def totals(self) -> tuple[int, ...]:
         """Return the totals compared by auditors, in extension-line order."""
         return tuple(getattr(self, f) for f in _FIELDS)
 
 
+_REVOKED = 8
+
+
+def _mask(organizations: tuple[str, ...]) -> int:
+    return ("party" in organizations) | ("league" in organizations) << 1 | (
+        "pioneers" in organizations) << 2
+
+
 class TallyChecker:
     """Applies the tally rule entry by entry, checking revocations against the log.
 
-    Memory is about 11 bytes per entry (compact arrays), so a 10-million-entry log fits.
+    Memory is about 16 bytes per entry (compact arrays), so a 10-million-entry log fits.
     """
 
     def __init__(self) -> None:
@@ -130,7 +142,10 @@ class TallyChecker:
         self.tally = Tally()
         self.size = 0
         self._day = array("l")  # date ordinal of each declaration (0 otherwise)
-        self._counts = bytearray()  # persons, party, league, pioneers per entry
+        self._start = array("q")  # where each entry's persons start in _people
+        # Per person of every declaration: its organizations (1 party, 2 league,
+        # 4 pioneers), plus _REVOKED once a revocation took it.
+        self._people = bytearray()
         self._state = bytearray()  # 0 = revocation, 1 = declaration, 2 = revoked declaration
         self._channel = array("H")
         self._channels: dict[str, int] = {}
@@ -149,7 +164,9 @@ class TallyChecker:
             raise EntryError("too many distinct channels")
         is_decl = isinstance(entry, DeclarationEntry)
         self._day.append(entry.date.toordinal() if is_decl else 0)
-        self._counts.extend(entry.counts() if is_decl else (0, 0, 0, 0))
+        self._start.append(len(self._people))
+        if is_decl:
+            self._people.extend(_mask(p.organizations) for p in entry.persons)
         self._state.append(1 if is_decl else 0)
         self._channel.append(channel)
         self.size += 1
@@ -163,10 +180,29 @@ class TallyChecker:
             raise EntryError(f"revocation refers to entry {i}, not a declaration")
         if self._state[i] == 2:
             raise EntryError(f"declaration {i} is already revoked")
-        if tuple(self._counts[4 * i:4 * i + 4]) != r.counts():
-            raise EntryError(f"revocation counts differ from declaration {i}")
         if self._day[i] != r.declared.toordinal():
             raise EntryError(f"revocation date differs from declaration {i}")
         if self._channels.get(r.channel) != self._channel[i]:
             raise EntryError(f"revocation channel differs from declaration {i}")
-        self._state[i] = 2
+        start = self._start[i]
+        end = self._start[i + 1] if i + 1 < self.size else len(self._people)
+        counted = [k for k in range(start, end) if not self._people[k] & _REVOKED]
+        if r.person is None:
+            taken = counted
+        else:
+            k = start + r.person
+            if k >= end:
+                raise EntryError(f"declaration {i} has no person {r.person}")
+            if self._people[k] & _REVOKED:
+                raise EntryError(f"person {r.person} of declaration {i} is already revoked")
+            if len(counted) == 1:
+                raise EntryError(f"person {r.person} is the last of declaration {i}: "
+                                 "revoke the whole declaration")
+            taken = [k]
+        masks = [self._people[k] for k in taken]
+        if (len(masks), *(sum(m >> bit & 1 for m in masks) for bit in range(3))) != r.counts():
+            raise EntryError(f"revocation counts differ from what it revokes of declaration {i}")
+        for k in taken:
+            self._people[k] |= _REVOKED
+        if r.person is None:
+            self._state[i] = 2

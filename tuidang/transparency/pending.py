@@ -11,6 +11,7 @@ own day and channel). Revocations, rare, go through the entry objects and tally_
 """
 
 import datetime
+import random
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,7 +48,7 @@ _IN_CHUNK = 1000  # ids per IN (…) list
 class Batch:
     """Entries to append, in log order (declarations first), and what they count."""
 
-    declaration_ids: list[int] = field(default_factory=list)  # ascending
+    declaration_ids: list[int] = field(default_factory=list)  # in log order
     revocation_ids: list[int] = field(default_factory=list)
     encoded: list[bytes] = field(default_factory=list)
     persons: list[int] = field(default_factory=list)  # signed persons change of each entry
@@ -137,18 +138,37 @@ def _duplicates(received: list[int]) -> list[Future]:
     ]
 
 
-def declarations(limit: int) -> Batch:
-    """The oldest `limit` declarations of the inbox: those just received are screened;
-    the entries of those accepted (by screening now, or by a moderator since they were
-    held) are taken in serial order.
+@dataclass(frozen=True)
+class Cutoff:
+    """What a publication takes: the inbox up to this serial, revocations up to this id
+    (what had arrived when its time came)."""
+
+    serial: int
+    revocation: int
+
+
+def cutoff() -> Cutoff:
+    newest = PendingEntry.objects.order_by("-declaration_id").values_list(
+        "declaration_id", flat=True).first()
+    revocation = Revocation.objects.filter(log_index=None).order_by("-id").values_list(
+        "id", flat=True).first()
+    return Cutoff(newest or 0, revocation or 0)
+
+
+def declarations(limit: int, upto: Cutoff | None = None) -> Batch:
+    """The oldest `limit` declarations of the inbox (up to the cutoff): those just
+    received are screened; the entries of those accepted (by screening now, or by a
+    moderator since they were held) are taken, to be appended in a random order.
 
     A declaration whose entry does not match its row is held (reason "entry"), never a
     poison pill: intake writes every entry with its row, so this means a bug or a row
     written around the actions, and a moderator sees it in the queue.
     """
     batch = Batch()
-    inbox = _raw_rows(PendingEntry.objects.order_by("declaration_id")
-                      .values_list("declaration_id", "data")[:limit])
+    queue = PendingEntry.objects.order_by("declaration_id")
+    if upto is not None:
+        queue = queue.filter(declaration_id__lte=upto.serial)
+    inbox = _raw_rows(queue.values_list("declaration_id", "data")[:limit])
     if not inbox:
         return batch
     rows = _rows([serial for serial, _data in inbox])
@@ -202,7 +222,22 @@ def declarations(limit: int) -> Batch:
         total[4] += summary.pioneers
     batch.deltas = [Delta(_day(day), channel, *total)
                     for (day, channel), total in sums.items()]
+    _shuffle(batch)
     return batch
+
+
+def _shuffle(batch: Batch) -> None:
+    """Nothing public may show in which order a batch's declarations arrived: their
+    entries are appended in a random order (serials, which follow arrival, stay in the
+    entries themselves, as the format has them)."""
+    order = list(range(len(batch.encoded)))
+    _RANDOM.shuffle(order)
+    batch.declaration_ids = [batch.declaration_ids[i] for i in order]
+    batch.encoded = [batch.encoded[i] for i in order]
+    batch.persons = [batch.persons[i] for i in order]
+
+
+_RANDOM = random.SystemRandom()
 
 
 def _day(value: datetime.date | str) -> datetime.date:
@@ -221,32 +256,39 @@ def _iso_date(text: str) -> datetime.date:
     return day
 
 
-def add_revocations(batch: Batch, limit: int) -> None:
-    """Append up to `limit` pending revocations, locked, in order, after the declarations.
+def add_revocations(batch: Batch, limit: int, upto: Cutoff | None = None) -> None:
+    """Append up to `limit` pending revocations (up to the cutoff), locked, after the
+    declarations: in a random order, but those of one declaration in the order they
+    were decided (one person's before the rest of the declaration's).
 
-    A revocation's region and sector changes are those of the declaration entry it
-    revokes, read back from the log.
+    What a revocation subtracts, its counts and its regions and sectors, are those of the
+    persons it takes (`Revocation.positions`) in the declaration entry it revokes, read
+    back from the log.
     """
     if limit <= 0:
         return
-    revocations = list(
-        Revocation.objects.select_for_update()
-        .filter(log_index=None)
-        .select_related("declaration")
-        .order_by("id")[:limit]
-    )
+    queue = Revocation.objects.select_for_update().filter(log_index=None)
+    if upto is not None:
+        queue = queue.filter(id__lte=upto.revocation)
+    revocations = list(queue.select_related("declaration").order_by("id")[:limit])
     if not revocations:
         return
-    entries = [log_entries.revocation_entry(r) for r in revocations]
-    revoked = {index: parse_entry(data)
-               for index, data in storage.entries({e.revokes for e in entries}).items()}
-    for revocation, entry in zip(revocations, entries, strict=True):
+    keys = {r.declaration_id: _RANDOM.random() for r in revocations}
+    revocations.sort(key=lambda r: (keys[r.declaration_id], r.id))
+    revoked = {index: parse_entry(data) for index, data in storage.entries(
+        {r.declaration.log_index for r in revocations}).items()}
+    for revocation in revocations:
+        persons = [revoked[revocation.declaration.log_index].persons[position]
+                   for position in bytes(revocation.positions)]
+        counts = [sum(int(c) for c in column)
+                  for column in zip(*(p.counts() for p in persons), strict=True)]
+        entry = log_entries.revocation_entry(revocation, tuple(counts))
         batch.encoded.append(encode_entry(entry))
         batch.revocation_ids.append(revocation.id)
         delta = tally_delta(entry)
         batch.deltas.append(delta)
         batch.persons.append(delta.persons)
-        for person in revoked[entry.revokes].persons:
+        for person in persons:
             if person.region:
                 batch.places[f"region:{person.region}"] -= 1
             if person.sector:

@@ -132,7 +132,7 @@ def _log_declarations(batch: pending.Batch, first: int) -> Callable[[], None]:
         Declaration, batch.declaration_ids, first,
         extra={"status": Status.ACCEPTED, "is_published": True}, guard=_LOGGABLE,
     )
-    storage.delete_rows(PendingEntry, "declaration", batch.declaration_ids)
+    storage.delete_rows(PendingEntry, "declaration", sorted(batch.declaration_ids))
 
     def check() -> None:
         if updated() != len(batch.declaration_ids):
@@ -142,24 +142,25 @@ def _log_declarations(batch: pending.Batch, first: int) -> Callable[[], None]:
     return check
 
 
-def step(limit: int | None = None) -> StepResult:
-    """Screen received declarations and sequence one batch of pending entries."""
+def step(limit: int | None = None, upto: pending.Cutoff | None = None) -> StepResult:
+    """Screen received declarations and sequence one batch of pending entries (those
+    that had arrived by `upto`, if given)."""
     limit = limit or settings.SEQUENCER_BATCH
     try:
-        return _step(limit)
+        return _step(limit, upto)
     except ConcurrentChange as exc:
         logger.info("step rolled back, to be done again: %s", exc)
         return StepResult(0, 0, storage.state().size)
 
 
-def _step(limit: int) -> StepResult:
+def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
     with transaction.atomic():
         _lock()
         log_state, _ = LogState.objects.select_for_update().get_or_create(
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
-        batch = pending.declarations(limit)
-        pending.add_revocations(batch, limit - len(batch.encoded))
+        batch = pending.declarations(limit, upto)
+        pending.add_revocations(batch, limit - len(batch.encoded), upto)
         _hold(batch)
         days.record(batch.days)
         if not batch.encoded:
@@ -190,11 +191,18 @@ def _step(limit: int) -> StepResult:
     return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
-def drain(limit: int | None = None) -> int:
-    """Run steps until nothing is pending; returns the number of entries sequenced."""
+def publish() -> int:
+    """Publish what had arrived when this publication began, in as many steps as it
+    takes; the number of entries sequenced. The sequencer runs this once every
+    PUBLISH_INTERVAL (management/commands/sequencer.py)."""
+    return drain(upto=pending.cutoff())
+
+
+def drain(limit: int | None = None, upto: pending.Cutoff | None = None) -> int:
+    """Run steps until nothing (up to the cutoff) is pending; the entries sequenced."""
     total = 0
     while True:
-        result = step(limit)
+        result = step(limit, upto)
         total += result.sequenced
         if result.sequenced == 0 and result.screened == 0:
             return total

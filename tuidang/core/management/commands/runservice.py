@@ -43,7 +43,9 @@ class Command(BaseCommand):
             "worker": [*manage, "db_worker", "--interval", "1"],
         }
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", "tuidang.settings")}
+            "DJANGO_SETTINGS_MODULE", "tuidang.settings"),
+            # Trying the service, one waits a minute, not ten, to see a declaration counted.
+            "PUBLISH_INTERVAL": os.environ.get("PUBLISH_INTERVAL", "60")}
         procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in children.items()}  # noqa: S603
         self.stdout.write(f"tuidang is running at http://{host}:{port}/ (Ctrl-C stops it)")
         stopping = False

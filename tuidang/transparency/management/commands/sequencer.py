@@ -1,4 +1,9 @@
-"""Run the sequencer: every SEQUENCER_INTERVAL seconds, one batch into the log.
+"""Run the sequencer: every PUBLISH_INTERVAL seconds, what arrived meanwhile into the log.
+
+Publications happen when the clock reaches a multiple of the interval (counted from the
+Unix epoch), whatever arrived and whenever: so the times at which the log, the counts
+and the statements change say nothing about when anyone declared. Each publication takes
+what had arrived when it began (sequencer.publish), in a random order.
 
 On PostgreSQL any number of sequencers may run, on as many machines: the one holding a
 session-level advisory lock is the leader and sequences; the others are standbys that
@@ -30,7 +35,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="drain what is pending, then exit")
-        parser.add_argument("--interval", type=float, default=None)
+        parser.add_argument("--interval", type=float, default=None,
+                            help="seconds between publications (default PUBLISH_INTERVAL)")
         parser.add_argument(
             "--standby-interval", type=float, default=2.0,
             help="seconds between a standby's tries to become the leader (PostgreSQL)",
@@ -44,7 +50,7 @@ class Command(BaseCommand):
             count = sequencer.drain()
             self.stdout.write(f"sequenced {count} entries")
             return
-        interval = interval or settings.SEQUENCER_INTERVAL
+        interval = interval or settings.PUBLISH_INTERVAL
         self.running = True
         self.lock_session = None  # the database connection our leader lock lives on
 
@@ -55,7 +61,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         was_leader = None
         while self.running:
-            started = time.monotonic()
             try:
                 leader = self.is_leader()
                 if leader != was_leader:
@@ -64,15 +69,14 @@ class Command(BaseCommand):
                 if not leader:
                     self.sleep(standby_interval)
                     continue
-                result = sequencer.step()
+                self.sleep(interval - time.time() % interval)  # to the next publication
+                if not self.running:
+                    break
+                sequencer.publish()
                 self.checkpoint()
-            except OperationalError as exc:  # a busy or lost database: try again next tick
+            except OperationalError as exc:  # a busy or lost database: try again next time
                 self.stderr.write(f"sequencer: {exc}")
                 self.drop_broken_connection()
-                result = None
-            # A full batch means more is waiting: go again at once.
-            if result is None or result.sequenced < settings.SEQUENCER_BATCH:
-                self.sleep(interval - (time.monotonic() - started))
         connection.close()  # ends the session, and so releases the leader lock at once
 
     def is_leader(self) -> bool:
