@@ -91,6 +91,7 @@ def revoke_declaration(declaration: Declaration, reason: str,
     locked.save(update_fields=fields)
     for name in fields:
         setattr(declaration, name, getattr(locked, name))
+    declaration.__dict__.pop("persons", None)  # unpacked from `people`, which changed
     if not was_logged:
         return None
     return Revocation.objects.create(

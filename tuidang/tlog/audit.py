@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +110,8 @@ class AuditResult:
     checkpoint: Checkpoint
     tally: Tally
     previous: Checkpoint | None = None
+    checker: TallyChecker | None = None  # what the entries revoked
+    kept: dict[int, bytes] | None = None  # the verified entries asked for (``keep``)
 
 
 def _fetch_tile(source: Source, ref: TileRef) -> bytes:
@@ -121,11 +123,13 @@ def _fetch_tile(source: Source, ref: TileRef) -> bytes:
 
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
-              progress: Callable[[int], None] | None = None) -> AuditResult:
+              progress: Callable[[int], None] | None = None,
+              keep: Container[int] = ()) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
     ``prev`` is ``(name, signed checkpoint bytes)`` of an older checkpoint to check
-    consistency with; ``progress(n)`` is called after each n entries are processed.
+    consistency with; ``progress(n)`` is called after each n entries are processed;
+    the entries at the indices in ``keep`` are returned once their hashes are verified.
     """
     try:
         cp, _ = open_checkpoint(source.fetch("checkpoint"), verifier, origin)
@@ -142,6 +146,7 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
     refs = tiles_for_size(size)
     upper = {(r.level, r.index): _fetch_tile(source, r) for r in refs if r.level > 0}
     checker = TallyChecker()
+    kept: dict[int, bytes] = {}
     computed = bytearray()  # level-1 hashes recomputed from full level-0 tiles
     last0: tuple[int, bytes] | None = None
     for bref in entry_bundles_for_size(size):
@@ -163,6 +168,8 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
         stored = _fetch_tile(source, tref)
         if stored != hashes:
             raise _blame_level0(bref, tref, stored, upper, cp)
+        if keep:
+            kept.update((base + k, raw) for k, raw in enumerate(entries) if base + k in keep)
         if bref.width == TILE_WIDTH:
             computed += tile_root(hashes)
         else:
@@ -185,7 +192,7 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
         raise AuditError("checkpoint", f"tally line does not match the entries: "
                          f"computed {checker.tally.extension_line()!r}")
     previous = _check_prev(source, verifier, cp, prev, upper) if prev else None
-    return AuditResult(cp, checker.tally, previous)
+    return AuditResult(cp, checker.tally, previous, checker, kept)
 
 
 def _root(size: int, upper: dict[tuple[int, int], bytes],

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import published
 from .audit import AuditError, Source, audit_log
 from .note import NoteError, Verifier
 from .proof import ProofError
@@ -69,14 +71,46 @@ def _audit(args: argparse.Namespace, verifier: Verifier) -> str:
             step, close = _progress(size, True)
         except (AuditError, ValueError):
             pass  # the audit itself reports it
+    records = _published_records(args.published or [])
     try:
-        result = audit_log(source, verifier, args.origin, prev, step)
+        result = audit_log(source, verifier, args.origin, prev, step,
+                           keep=published.log_indices(records))
     finally:
         close()
     cp = result.checkpoint
+    names = ""
+    if args.published:
+        try:
+            count = published.check_published(records, result.kept or {},
+                                              result.checker.revoked)
+        except published.PublishedError as e:
+            raise AuditError(", ".join(args.published), str(e)) from None
+        names = f" published={len(records)} names={count}"
     return (f"OK {cp.origin} size={cp.size} persons={result.tally.persons} "
-            f"declarations={result.tally.declarations} "
+            f"declarations={result.tally.declarations}{names} "
             f"root={base64.b64encode(cp.root_hash).decode()}")
+
+
+def _published_records(paths: list[str]) -> list[dict]:
+    """The records of open-data files: a JSON document {"statements": [...]} or JSON
+    Lines, one record a line."""
+    records: list[dict] = []
+    for path in paths:
+        text = _read(path).decode("utf-8", "replace")
+        try:
+            if text.lstrip().startswith("{") and "\n{" not in text.strip():
+                document = json.loads(text)
+                found = document.get("statements") if isinstance(document, dict) else None
+                if found is None:
+                    found = [document]
+            else:
+                found = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except (ValueError, RecursionError) as e:
+            raise AuditError(path, f"not JSON: {e}") from None
+        if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
+            raise AuditError(path, "not a list of records")
+        records += found
+    return records
 
 
 def _receipt(args: argparse.Namespace, verifier: Verifier) -> str:
@@ -98,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--receipt", metavar="FILE", help="verify a .tlog-proof offline")
     p.add_argument("--entry", metavar="FILE", help="the entry the receipt is for")
+    p.add_argument("--published", metavar="FILE", nargs="+",
+                   help="open-data files of published names and statements (statements.json "
+                        "or its JSON Lines day files) to check against the log")
     args = p.parse_args(argv)
     if bool(args.receipt) == bool(args.source) or bool(args.receipt) != bool(args.entry):
         p.error("give SOURCE, or --receipt with --entry")

@@ -172,6 +172,14 @@ class TallyChecker:
         self.size += 1
         return delta
 
+    def revoked(self, index: int, position: int | None = None) -> bool:
+        """Whether the declaration at ``index`` (or its person at ``position``) has been
+        revoked by the entries added so far."""
+        if position is None:
+            return self._state[index] == 2
+        start = self._start[index]
+        return bool(self._people[start + position] & _REVOKED)
+
     def _check_revocation(self, r: RevocationEntry) -> None:
         i = r.revokes
         if i >= self.size:
