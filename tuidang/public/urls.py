@@ -33,6 +33,7 @@ urlpatterns = [
     path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
     path("receipt/issued/", views.receipt_issued, name="receipt_issued"),
     path("receipt/text/", views.receipt_text, name="receipt_text"),
+    path("privacy/declarants/", views.declarant_privacy, name="declarant_privacy"),
     path("contest/", moderation_public.contest, name="contest"),
     path("statements/", statements.statement_list, name="statements"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),

@@ -155,6 +155,12 @@ def receipt_text(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
+def declarant_privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "registry/privacy.html", {
+        "publish_minutes": receipt_page.publish_minutes()})
+
+
 @require_POST
 def receipt_proof(request: HttpRequest) -> HttpResponse:
     return _download(request, "proof")
