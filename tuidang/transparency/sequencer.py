@@ -148,7 +148,7 @@ def step(limit: int | None = None) -> StepResult:
     try:
         return _step(limit)
     except ConcurrentChange as exc:
-        logger.info("step rolled back, to be done again: %s", exc)
+        logger.debug("step rolled back, to be done again: %s", exc)
         return StepResult(0, 0, storage.state().size)
 
 
@@ -186,7 +186,7 @@ def _step(limit: int) -> StepResult:
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()
-    logger.info("sequenced %d entries, log size %d", len(batch.encoded), new_size)
+    logger.debug("sequenced %d entries, log size %d", len(batch.encoded), new_size)
     return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
