@@ -2,6 +2,9 @@
 
 import shutil
 import signal
+import socket
+import subprocess
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -23,6 +26,33 @@ def running_service(**env: str):
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+@contextmanager
+def running_redis():
+    """A Redis of its own on a free port, configured as deploy/redis (nothing on disk);
+    yields its REDIS_URL. The web processes share what it holds, as in production."""
+    program = shutil.which("redis-server")
+    if program is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @contextmanager

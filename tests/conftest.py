@@ -22,17 +22,18 @@ def log_signing_key():
 
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
-    """What a web process keeps (the surge mode, API tokens, receipt pages) starts afresh
-    in each test:
+    """What a web process keeps (the surge mode, API tokens, receipt pages, the receipts
+    of forms posted lately) starts afresh in each test:
     a test's database is rolled back without the signals that would clear it."""
     if os.environ.get("DJANGO_SETTINGS_MODULE"):
         from tuidang.api import tokens
-        from tuidang.declaring import receipt_page
+        from tuidang.declaring import once, receipt_page
         from tuidang.protection import models
 
         models._current[1] = 0.0
         tokens.forget_recent()
         receipt_page.forget()
+        once.forget()
     yield
 
 

@@ -8,6 +8,7 @@ check their files. Each test is skipped where its program is not installed.
 import gzip
 import http.client
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -290,3 +291,27 @@ def test_the_systemd_units_are_valid(tmp_path):
     result = subprocess.run([analyze, "verify", "--man=no", *units],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def exec_start(unit: str) -> str:
+    """A unit's ExecStart with its continuation lines joined."""
+    text = (DEPLOY / "systemd" / unit).read_text().replace("\\\n", " ")
+    [line] = [line for line in text.splitlines() if line.startswith("ExecStart=")]
+    return line
+
+
+def test_what_journald_stores_times_no_declaration():
+    """journald stamps every line a unit prints with the time: so no unit prints a line per
+    request, declaration, step or task (test_quiet_output runs the service and checks
+    what it prints at these settings)."""
+    web = exec_start("tuidang-web.service")
+    assert "--no-access-log" in web and "--log-level warning" in web
+    for unit in sorted((DEPLOY / "systemd").glob("*.service")):
+        text = "\n".join(line for line in unit.read_text().splitlines()
+                         if not line.startswith("#"))
+        assert not re.search(r"--verbosity[ =][1-3]|\s-v\s?[1-3]\b|DEBUG", text), unit.name
+        assert "StandardOutput=file" not in text and "LOG_LEVEL" not in text, unit.name
+    export = (DEPLOY / "systemd" / "tuidang-log-export.service").read_text()
+    assert "StandardOutput=null" in export  # every minute, the log's size: a timed series
+    assert "db_worker" in exec_start("tuidang-worker.service")
+    assert "sequencer" in exec_start("tuidang-sequencer.service")

@@ -242,3 +242,40 @@ def test_a_filled_honeypot_is_refused_by_django(lane, browser):
         "/en/declare/", {**form(browser, "张三"), HONEYPOT_FIELD: "http://spam"})
     assert status.startswith("400") and lane.taken == 0
     assert Declaration.objects.count() == 1
+
+
+def opened_token(browser: Browser) -> str:
+    _status, _headers, body = browser.get("/en/declare/")
+    return re.search(rb'name="form_token" value="([^"]+)"', body)[1].decode()
+
+
+def test_the_lane_files_a_form_posted_again_once(lane, browser):
+    learnt(browser)
+    data = {**form(browser, "张三"), "form_token": opened_token(browser)}
+    first = browser.post("/en/declare/", data)
+    assert lane.taken == 1
+    again = browser.post("/en/declare/", data)
+    assert lane.taken == 1  # Django answered the repeat, from the lane's record of it
+    assert again[0] == "200 OK" and code_of(again[2]) == code_of(first[2])
+    assert b'id="repeat"' in again[2]
+    assert Declaration.objects.count() == 2  # the page learnt, and this one
+
+
+def test_a_form_django_filed_is_not_filed_again_by_the_lane(lane, browser):
+    data = {**form(browser, "张三"), "form_token": opened_token(browser)}
+    first = browser.post("/en/declare/", data)  # Django files it, the lane learns the page
+    again = browser.post("/en/declare/", data)
+    assert lane.taken == 0 and code_of(again[2]) == code_of(first[2])
+    assert Declaration.objects.count() == 1
+
+
+def test_a_repeat_in_another_process_is_told_it_was_received(lane, browser):
+    from tuidang.declaring import once
+
+    learnt(browser)
+    data = {**form(browser, "张三"), "form_token": opened_token(browser)}
+    browser.post("/en/declare/", data)
+    once.forget()
+    status, _headers, body = browser.post("/en/declare/", data)
+    assert status.startswith("409") and b'id="already-received"' in body
+    assert lane.taken == 1 and Declaration.objects.count() == 2

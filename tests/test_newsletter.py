@@ -399,6 +399,7 @@ def test_the_console_backend_prints_no_address(capsys, db, settings):
     sending.run_all(newsletter.pk)
     out = capsys.readouterr().out
     assert "Our news" in out and "reader0@example.org" not in out and "[address]" in out
+    assert "Date:" not in out and "Message-ID:" not in out  # nothing times a mail
 
 
 # --- Terms and privacy ----------------------------------------------------------------------

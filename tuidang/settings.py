@@ -157,6 +157,9 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No cookie outlives the browser session: Django's default year would leave a cookie
+# on an inspected phone, and its expiry minus a year is the second a form was opened.
+CSRF_COOKIE_AGE = None
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and env_bool("HTTPS", False))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -181,7 +184,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # No request is logged with its address or agent: Django's own server log and error
-# mails are switched off, and errors are logged without the request attached.
+# mails are switched off, and errors are logged without the request attached. Nothing is
+# printed per request, declaration, sequencer step or task at the default level: journald
+# stamps every line it stores with the time, so such a line would time a declaration.
+# Libraries print warnings and errors only (the task worker sets its own logger to INFO,
+# which the handler's level overrides); tuidang's per-step lines are DEBUG.
 ADMINS: list = []
 LOGGING = {
     "version": 1,
@@ -189,6 +196,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "warnings": {"class": "logging.StreamHandler", "formatter": "plain",
+                     "level": "WARNING"},
         "null": {"class": "logging.NullHandler"},
     },
     "loggers": {
@@ -198,7 +207,7 @@ LOGGING = {
         "gunicorn.access": {"handlers": ["null"], "propagate": False},
         "tuidang": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "root": {"handlers": ["warnings"], "level": "WARNING"},
 }
 
 # The registry's rules.

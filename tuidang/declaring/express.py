@@ -17,8 +17,10 @@ the common case only, with the very parts Django would use:
 
 Anything else goes to Django untouched: a signed-in visitor (any cookie but the CSRF
 token), "add a person", a declaration the schema refuses (Django words the errors), a
-refusal by the gate (Django renders it, with the gate's verdict handed over so that
-nothing is counted twice), a page not sent by Django yet, an error.
+form posted before (declaring/once.py: Django shows the receipt again or says it was
+received), a refusal by the gate (Django renders it, with
+the gate's verdict handed over so that nothing is counted twice), a page not sent by
+Django yet, an error.
 tests/test_express.py checks that both lanes answer and store alike.
 """
 
@@ -39,7 +41,7 @@ from django.utils import translation
 from django.utils.http import http_date
 
 from tuidang.declaring import flow as declaring
-from tuidang.declaring import receipt_page
+from tuidang.declaring import once, receipt_page
 from tuidang.intake import service as intake
 from tuidang.protection import gate
 from tuidang.registry import dates, schema
@@ -96,16 +98,24 @@ class ExpressIntake:
         data = self._check(request)
         if data is None:
             return None
+        posted = once.identify(request)
+        if posted is not None and once.seen(posted):
+            return None
         language = request.path_info.strip("/").split("/")[0]
-        page = receipt_page.page((language, request.path_info, len(data.persons),
-                                  dates.today()))
         with translation.override(language):  # a refusal is worded in the page's language
             verdict = gate.check(request)
+        page = receipt_page.page(receipt_page.key(
+            language, request.path_info, len(data.persons), dates.today(),
+            verdict.hold_reason, data.statement_text))
         if verdict.refuse or page is None or page.headers is None:
             # Django answers, without counting the post again (the key is no header's).
             environ[gate.HANDED_OVER] = verdict
             return None
-        submitted = intake.receive(data, channel=Channel.SELF, hold=verdict.hold_reason)
+        submitted = once.file_once(posted, lambda: intake.receive(
+            data, channel=Channel.SELF, hold=verdict.hold_reason))
+        if submitted is None:  # the same form, posted meanwhile: Django answers it
+            environ[gate.HANDED_OVER] = verdict
+            return None
         self.taken += 1
         start_response(page.status, [
             # never_cache's Expires is "a second ago", whenever it is sent.

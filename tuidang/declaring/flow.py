@@ -3,7 +3,8 @@
 The posted form is read into the schema's shape (`form_input`), checked by the one
 schema (registry/schema.py), and the schema's errors are shown beside the form's fields.
 Without JavaScript, "add a person" is a submit button: the view renders the same form
-again with one more row, keeping what was typed and showing no errors yet.
+again with one more row, keeping what was typed and showing no errors yet. The form
+carries a one-time token (declaring/once.py): posted again, it files nothing twice.
 """
 
 from collections.abc import Callable
@@ -13,8 +14,9 @@ from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from tuidang.declaring import once
 from tuidang.declaring.forms import PersonFormSet
-from tuidang.declaring.receipt_page import receipt_response
+from tuidang.declaring.receipt_page import receipt_response, repeated
 from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
 from tuidang.registry import schema
@@ -100,8 +102,10 @@ def handle_declaration_form(
 ) -> HttpResponse:
     context = dict(extra_context or {})
     if request.method == "GET":
-        context.update(form=form_class(), formset=PersonFormSet(prefix=PREFIX))
+        context.update(form=form_class(), formset=PersonFormSet(prefix=PREFIX),
+                       form_token=once.new())
         return render(request, template, context)
+    context["form_token"] = once.kept(request.POST)
     if ADD_PERSON in request.POST:
         data = request.POST.copy()
         total = min(max(_rows(data), 1) + 1, schema.MAX_PERSONS)
@@ -110,6 +114,9 @@ def handle_declaration_form(
         context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
                        show_errors=False, focus_last=grown)
         return render(request, template, context)
+    posted = once.identify(request)
+    if posted is not None and (again := once.repeat(posted)) is not None:
+        return repeated(request, context, again.receipt)  # before the gate counts it
     verdict = gate.check(request)
     form, formset = form_class(request.POST), PersonFormSet(request.POST, prefix=PREFIX)
     if verdict.refuse:
@@ -121,4 +128,8 @@ def handle_declaration_form(
         show_errors(form, formset, rows, checked.errors)
         context.update(form=form, formset=formset, show_errors=True)
         return render(request, template, context, status=400)
-    return receipt_response(request, context, receive(checked, verdict.hold_reason))
+    submitted = once.file_once(posted, lambda: receive(checked, verdict.hold_reason))
+    if submitted is None:  # the same form, posted meanwhile (a double click)
+        again = once.repeat(posted)
+        return repeated(request, context, again.receipt if again else None)
+    return receipt_response(request, context, submitted)

@@ -27,7 +27,7 @@ from tuidang.mirror import plan
 # Every page that exists once per language and needs nothing else to be exported.
 LANGUAGE_PAGES = frozenset({
     "home", "counting_rule", "verify", "statistics", "milestones", "open_data",
-    "news:public_statements", "newsletter:terms", "newsletter:privacy",
+    "news:public_statements", "newsletter:terms", "newsletter:privacy", "declarant_privacy",
 })
 ROOT_FILES = frozenset({
     "count_json", "data_daily_json", "data_daily_csv", "data_totals", "data_regions",

@@ -114,16 +114,20 @@ def test_message(newsletter, address: str, content: dict) -> EmailMultiAlternati
 
 
 _ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
+# The headers that carry the moment a mail was made (Message-ID holds a timestamp).
+_TIMED = re.compile(r"^(Date|Message-ID): .*\n", re.MULTILINE | re.IGNORECASE)
 
 
 class RedactedConsoleBackend(ConsoleBackend):
     """The development backend (no EMAIL_HOST): prints each message with every address
-    replaced by "[address]", so that no subscriber address reaches a terminal or log."""
+    replaced by "[address]", so that no subscriber address reaches a terminal or log, and
+    without its Date and Message-ID, so that no line times a sign-up."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("stream", sys.stdout)
         super().__init__(*args, **kwargs)
 
     def write_message(self, message) -> None:
-        text = message.message().as_bytes().decode("utf-8", "replace")
+        text = message.message().as_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
+        text = _TIMED.sub("", text)
         self.stream.write(_ADDRESS.sub("[address]", text) + "\n" + "-" * 79 + "\n")

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -37,6 +38,7 @@ def _subscribe(address: str, language: str) -> None:
         ).exclude(confirmation_sent_on=today).update(confirmation_due=True)
 
 
+@never_cache  # a page with a form: never kept in the browser's cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -59,6 +61,7 @@ def _invalid(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/invalid_link.html", status=400)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that follow links confirm nothing); POST confirms."""
@@ -80,6 +83,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058 one-click: the mail client posts without a form; the URL is signed
+@never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:

@@ -4,10 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tuidang.declaring import receipt_page
 from tuidang.declaring.flow import handle_declaration_form
 from tuidang.declaring.forms import ReceiptLookupForm, StatementForm
 from tuidang.intake import service as intake
@@ -129,6 +133,46 @@ def retract(request: HttpRequest) -> HttpResponse:
                "persons": declaration.persons, "retracted": True,
                "revoked_reason": revoked_reason(declaration)}
     return render(request, "registry/receipt.html", context)
+
+
+# The receipt page's language switcher and download carry the code in a form the cached
+# page cannot give a CSRF token (it is one page for every declarant): they change
+# nothing, and show only what the code itself shows, to whoever holds it.
+@csrf_exempt
+@never_cache
+@require_POST
+def receipt_issued(request: HttpRequest) -> HttpResponse:
+    """The receipt page again, in this URL's language."""
+    form, declaration = _lookup(request)
+    if declaration is None:
+        return _not_found(request, form)
+    code = form.cleaned_data["code"]
+    return render(request, receipt_page.TEMPLATE, receipt_page.context_for(
+        declaration, code, receipt_page.step_of(declaration)))
+
+
+@csrf_exempt
+@require_POST
+def receipt_text(request: HttpRequest) -> HttpResponse:
+    """The receipt as a small text file, in this URL's language."""
+    form, declaration = _lookup(request)
+    if declaration is None:
+        return _not_found(request, form)
+    text = render_to_string("registry/receipt.txt", {
+        "declaration": declaration, "code": form.cleaned_data["code"],
+        # no scheme: behind the proxy this process cannot tell http from https
+        "receipt_url": request.get_host() + reverse("receipt"),
+    }, request)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="receipt.txt"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def declarant_privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "registry/privacy.html", {
+        "publish_minutes": receipt_page.publish_minutes()})
 
 
 @require_POST

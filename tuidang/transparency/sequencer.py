@@ -149,7 +149,7 @@ def step(limit: int | None = None, upto: pending.Cutoff | None = None) -> StepRe
     try:
         return _step(limit, upto)
     except ConcurrentChange as exc:
-        logger.info("step rolled back, to be done again: %s", exc)
+        logger.debug("step rolled back, to be done again: %s", exc)
         return StepResult(0, 0, storage.state().size)
 
 
@@ -187,7 +187,7 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
         log_state.size, log_state.root_hash = new_size, root
         log_state.signed_checkpoint = _sign(new_size, root)
         log_state.save()
-    logger.info("sequenced %d entries, log size %d", len(batch.encoded), new_size)
+    logger.debug("sequenced %d entries, log size %d", len(batch.encoded), new_size)
     return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
