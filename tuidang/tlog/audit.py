@@ -20,6 +20,7 @@ from .checkpoint import Checkpoint, open_checkpoint
 from .entry import EntryError, parse_entry
 from .hashing import EMPTY_ROOT, leaf_hash
 from .note import NoteError, Verifier
+from .policy import Policy, PolicyError
 from .proof import ProofError, consistency_proof, tree_root, verify_consistency
 from .tally import Tally, TallyChecker
 from .tiles import (
@@ -110,6 +111,7 @@ class AuditResult:
     checkpoint: Checkpoint
     tally: Tally
     previous: Checkpoint | None = None
+    cosigners: tuple[str, ...] = ()  # the policy's witnesses that cosigned the checkpoint
 
 
 def _fetch_tile(source: Source, ref: TileRef) -> bytes:
@@ -121,15 +123,19 @@ def _fetch_tile(source: Source, ref: TileRef) -> bytes:
 
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
-              progress: Callable[[int], None] | None = None) -> AuditResult:
+              progress: Callable[[int], None] | None = None,
+              policy: Policy | None = None) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
     ``prev`` is ``(name, signed checkpoint bytes)`` of an older checkpoint to check
-    consistency with; ``progress(n)`` is called after each n entries are processed.
+    consistency with; ``progress(n)`` is called after each n entries are processed;
+    with ``policy`` (tlog-policy) the checkpoint must carry its quorum's cosignatures.
     """
+    signed = source.fetch("checkpoint")
     try:
-        cp, _ = open_checkpoint(source.fetch("checkpoint"), verifier, origin)
-    except NoteError as e:
+        cp, _ = open_checkpoint(signed, verifier, origin)
+        cosigners = tuple(policy.check_quorum(signed)) if policy else ()
+    except (NoteError, PolicyError) as e:
         raise AuditError("checkpoint", str(e)) from None
     line = cp.extension("tally")
     if line is None:
@@ -185,7 +191,7 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
         raise AuditError("checkpoint", f"tally line does not match the entries: "
                          f"computed {checker.tally.extension_line()!r}")
     previous = _check_prev(source, verifier, cp, prev, upper) if prev else None
-    return AuditResult(cp, checker.tally, previous)
+    return AuditResult(cp, checker.tally, previous, cosigners)
 
 
 def _root(size: int, upper: dict[tuple[int, int], bytes],
