@@ -208,3 +208,18 @@ def test_the_missing_quorum_keeps_the_day_it_went_missing(client, settings, tmp_
     assert CosignedCheckpoint.objects.get().quorum_missing_since == earlier
     assert parse_note(witnesses.published_checkpoint()).text.split("\n")[1] == "2"
     assert f"missing since {earlier.isoformat()}" in client.get("/en/").content.decode()
+
+
+def test_a_policy_broken_while_running_keeps_the_one_read_before(client, settings, tmp_path,
+                                                                  caplog):
+    w1 = Witness(tmp_path / "w1", "witness.example/w1", "")
+    use_policy(settings, tmp_path, policy_of(("w1", w1.vkey, closed_port_url()),
+                                             quorum="quorum w1"))
+    assert list(witnesses.policy().witnesses) == ["w1"]
+    (tmp_path / "witnesses.policy").write_text("quorum w9\n")
+    for _ in range(3):
+        assert list(witnesses.policy().witnesses) == ["w1"]
+        assert client.get("/en/verify/").status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name == "tuidang.witnesses"] == [
+        f"keeping the witnesses' policy read before: LOG_WITNESS_POLICY "
+        f"{tmp_path / 'witnesses.policy'}: line 1: quorum needs one name defined above (or none)"]

@@ -13,6 +13,7 @@ the log, and readers need only their keys.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,29 +24,48 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tuidang.tlog.policy import NONE, Policy, PolicyError, PolicyLog, parse_policy
 from tuidang.transparency import keys, storage
-from tuidang.transparency.models import CosignedCheckpoint
+from tuidang.transparency.models import CosignedCheckpoint, WitnessState
 
 COSIGNED_ID = 1
+NAME_LENGTH = WitnessState._meta.get_field("name").max_length
+
+logger = logging.getLogger("tuidang.witnesses")
 
 
 def policy() -> Policy | None:
-    """The configured policy, or None without LOG_WITNESS_POLICY (ImproperlyConfigured if
-    the file is unreadable or breaks tlog-policy, or a witness has no http(s) URL)."""
+    """The configured policy, or None without LOG_WITNESS_POLICY.
+
+    ImproperlyConfigured if the file is unreadable or breaks tlog-policy, or a witness has
+    no http(s) URL: at start (apps.py), so a bad file stops the process. A file changed
+    while running takes effect; if the change breaks it, the process keeps the policy it
+    had (with one warning), rather than failing every page.
+    """
     path = settings.LOG_WITNESS_POLICY
     if path is None:
         return None
     try:
-        stamp = path.stat().st_mtime_ns
-    except OSError as e:
-        raise ImproperlyConfigured(f"LOG_WITNESS_POLICY: cannot read {path}: {e}") from None
-    return _load(path, stamp)
+        try:
+            return _load(path, path.read_bytes())  # a small file: reading it is cheap
+        except OSError as e:
+            raise ImproperlyConfigured(f"LOG_WITNESS_POLICY: cannot read {path}: {e}") from None
+    except ImproperlyConfigured as e:
+        if path not in _last_good:
+            raise
+        if _warned.get(path) != str(e):  # once per new problem, not on every page
+            _warned[path] = str(e)
+            logger.warning("keeping the witnesses' policy read before: %s", e)
+        return _last_good[path]
+
+
+_last_good: dict[Path, Policy] = {}
+_warned: dict[Path, str] = {}
 
 
 @lru_cache(maxsize=2)
-def _load(path: Path, stamp: int) -> Policy:
+def _load(path: Path, data: bytes) -> Policy:
     try:
-        loaded = parse_policy(path.read_bytes())
-    except (OSError, PolicyError) as e:
+        loaded = parse_policy(data)
+    except PolicyError as e:
         raise ImproperlyConfigured(f"LOG_WITNESS_POLICY {path}: {e}") from None
     for witness in loaded.witnesses.values():
         url = urlsplit(witness.url or "")
@@ -53,6 +73,10 @@ def _load(path: Path, stamp: int) -> Policy:
             raise ImproperlyConfigured(
                 f"LOG_WITNESS_POLICY {path}: witness {witness.name} needs the http(s) URL "
                 "of its add-checkpoint interface")
+        if len(witness.name) > NAME_LENGTH:
+            raise ImproperlyConfigured(f"LOG_WITNESS_POLICY {path}: the witness name "
+                                       f"{witness.name[:20]}… is longer than {NAME_LENGTH}")
+    _last_good[path] = loaded
     return loaded
 
 
