@@ -177,3 +177,13 @@ def test_the_command_makes_a_key_once_and_shows_its_verifier_key(tmp_path):
 def test_the_empty_tree_is_cosigned_with_the_empty_root(witness):
     assert add(witness, 0, [], MemoryLog(LOG_A).checkpoint())[0] == 200
     assert latest(witness, "log.example/a") == (0, EMPTY_ROOT)
+
+
+def test_it_is_installed_as_its_own_console_script():
+    import tomllib
+
+    from tests.witnesses import ROOT
+    from tuidang.witness import cli
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["tuidang-witness"] == "tuidang.witness.cli:main" and callable(cli.main)

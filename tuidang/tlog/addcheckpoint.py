@@ -115,6 +115,7 @@ class WitnessClient:
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         """``url`` is the witness's submission prefix, e.g. ``https://w.example/``."""
+        self.url = url
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")

@@ -146,11 +146,8 @@ class Cosigner:
 
     def __init__(self, timeout: float | None = None) -> None:
         """Asks the configured witnesses, waiting `timeout` seconds for each answer."""
-        configured = witnesses.policy()
         self.timeout = timeout or settings.LOG_WITNESS_TIMEOUT
-        self._witnesses = dict(configured.witnesses) if configured else {}
-        self._clients = {name: WitnessClient(w.url or "", self.timeout)
-                         for name, w in self._witnesses.items()}
+        self._clients: dict[str, WitnessClient] = {}
         self._running: dict[str, Future] = {}  # requests that outlived their round
         self._failures: dict[str, tuple[int, float]] = {}  # name: (failures, next try)
         self._wake, self._stop = threading.Event(), threading.Event()
@@ -158,9 +155,9 @@ class Cosigner:
 
     @classmethod
     def start(cls) -> Cosigner | None:
-        """A running cosigner, or None when no witness is configured."""
-        configured = witnesses.policy()
-        if configured is None or not configured.witnesses:
+        """A running cosigner, or None without LOG_WITNESS_POLICY. (With a policy that
+        names no witness yet, it runs: witnesses added to the file are asked at once.)"""
+        if witnesses.policy() is None:
             return None
         cosigner = cls()
         cosigner._thread.start()
@@ -206,12 +203,27 @@ class Cosigner:
             self._failures[name] = (failures, now + min(MAX_WAIT, 2.0 ** failures))
         return result
 
+    def _client(self, name: str) -> WitnessClient:
+        """The witness's client, a new one if the policy gave it another URL meanwhile."""
+        configured = witnesses.policy()
+        if configured is None or name not in configured.witnesses:
+            raise LookupError(f"{name} left the policy")
+        url = configured.witnesses[name].url or ""
+        client = self._clients.get(name)
+        if client is None or client.url != url:
+            client = self._clients[name] = WitnessClient(url, self.timeout)
+        return client
+
     def _send(self, requests: Mapping[str, tuple[int, list[bytes]]], signed: bytes
               ) -> dict[str, Answer | Exception]:
-        futures = {name: _in_thread(self._clients[name].add_checkpoint, old, proof, signed)
-                   for name, (old, proof) in requests.items()}
-        deadline = time.monotonic() + 2 * self.timeout + 1
         answers: dict[str, Answer | Exception] = {}
+        futures = {}
+        for name, (old, proof) in requests.items():
+            try:
+                futures[name] = _in_thread(self._client(name).add_checkpoint, old, proof, signed)
+            except LookupError as e:
+                answers[name] = e
+        deadline = time.monotonic() + 2 * self.timeout + 1
         for name, future in futures.items():
             try:
                 answers[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
