@@ -4,9 +4,10 @@ Everything a step does happens in one database transaction, so a crash at any
 instant leaves either the whole batch in the log, tiles, counters and checkpoint, or
 none of it; the next step (after a restart) simply picks the batch up again. The counters
 and milestones are stats' (tuidang/stats/counters.py): the step sends `batch_sequenced`
-(signals.py) inside its transaction and stats' receiver writes them there. Only one
-sequencer writes at a time: on PostgreSQL a transaction-level advisory lock, on SQLite
-the single writer lock taken by BEGIN IMMEDIATE.
+(signals.py) inside its transaction and stats' receiver writes them there; before signing,
+they must agree with the tally the step signs, the previous one plus the batch
+(signedcount.py). Only one sequencer writes at a time: on PostgreSQL a transaction-level
+advisory lock, on SQLite the single writer lock taken by BEGIN IMMEDIATE.
 """
 
 import logging

@@ -60,7 +60,10 @@ def counted() -> Tally:
 
 
 def checked(signed_checkpoint: bytes, deltas: Iterable[Delta]) -> Tally:
-    """The tally to sign next, once the counters agree with it; CountMismatch if not."""
+    """The tally to sign next, once the counters agree with it; CountMismatch if not.
+
+    `deltas` must cover every entry appended since `signed_checkpoint` was signed: one
+    step's batch while each step signs, all of them if signing ever waits for several."""
     tally = next_tally(signed_checkpoint, deltas)
     in_database = counted()
     if in_database.totals() != tally.totals():
