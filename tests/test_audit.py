@@ -112,7 +112,7 @@ def test_the_gzip_export_keeps_entry_bundles_only_as_gz_and_passes_the_audit(cli
     call_command("log_export", "--gzip-bundles", tmp_path, stdout=out)
     assert "wrote 5 files" in out.getvalue()
     written = files(tmp_path)
-    assert sorted(written) == ["checkpoint", "key", "tile/0/000", "tile/0/001.p/44",
+    assert sorted(written) == ["checkpoint", "key", "policy", "tile/0/000", "tile/0/001.p/44",
                                "tile/1/000.p/1", "tile/entries/000.gz",
                                "tile/entries/001.p/44.gz"]
     for name in ("tile/entries/000", "tile/entries/001.p/44"):
@@ -176,9 +176,9 @@ def test_a_tampered_gzip_bundle_fails_and_names_the_tile(client, tmp_path):
 def test_an_export_reads_each_bundle_once_and_completes_an_interrupted_one(
         client, tmp_path, django_assert_max_num_queries):
     build_log(client, 300)
-    # The state, both bundles in one query (level-0 tiles are computed from them), and
-    # the level-1 tile.
-    with django_assert_max_num_queries(3):
+    # The state, the witnesses' cosignatures of its checkpoint, both bundles in one query
+    # (level-0 tiles are computed from them), and the level-1 tile.
+    with django_assert_max_num_queries(4):
         call_command("log_export", "--gzip-bundles", tmp_path, stdout=StringIO())
     complete = files(tmp_path)
     # As if the last export had stopped part way: a tile and a bundle are missing.

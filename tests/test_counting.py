@@ -207,7 +207,9 @@ def test_count_json_reads_a_constant_number_of_queries(client):
     sequencer.drain()
     with CaptureQueriesContext(connection) as queries:
         client.get("/count.json")
-    assert len(queries) == 3  # counters, today and yesterday, imported history
+    # The signed checkpoint (its tally line), the channels' counters, today and
+    # yesterday, imported history.
+    assert len(queries) == 4
 
 
 def test_count_json_refuses_post(client):

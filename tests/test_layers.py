@@ -21,13 +21,13 @@ def lint_imports(project: Path) -> subprocess.CompletedProcess:
 def test_the_imports_keep_the_layers_and_the_log_library_pure():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
 def test_the_contracts_refuse_an_upward_import_and_django_in_tlog(tmp_path):
-    """On a copy of the package with two forbidden imports added, the check fails on both:
-    the domain importing stats (inside a function: lazy imports count too), and the log
-    library importing Django."""
+    """On a copy of the package with three forbidden imports added, the check fails on
+    each: the domain importing stats (inside a function: lazy imports count too), the log
+    library importing Django, and the witness server importing Django."""
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     shutil.copytree(ROOT / "tuidang", tmp_path / "tuidang",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -36,8 +36,11 @@ def test_the_contracts_refuse_an_upward_import_and_django_in_tlog(tmp_path):
                      "    return counters.snapshot().persons\n")
     with open(tmp_path / "tuidang/tlog/hashing.py", "a", encoding="utf-8") as module:
         module.write("\nimport django  # noqa: E402\n")
+    with open(tmp_path / "tuidang/witness/store.py", "a", encoding="utf-8") as module:
+        module.write("\nimport django.conf  # noqa: E402\n")
     result = lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "0 kept, 2 broken" in result.stdout, result.stdout
+    assert "0 kept, 3 broken" in result.stdout, result.stdout
     assert "tuidang.registry.screening -> tuidang.stats.counters" in result.stdout
     assert "tuidang.tlog.hashing -> django" in result.stdout
+    assert "tuidang.witness.store -> django" in result.stdout

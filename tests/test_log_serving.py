@@ -74,7 +74,7 @@ def test_it_answers_404_for_tiles_it_does_not_have(client):
 
 def test_the_log_read_path_refuses_post(client):
     make_log(client, 1)
-    for path in ["checkpoint", "key", "tile/0/000.p/1"]:
+    for path in ["checkpoint", "key", "policy", "tile/0/000.p/1"]:
         assert client.post("/log/" + path).status_code == 405
 
 

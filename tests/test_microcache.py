@@ -1,13 +1,26 @@
 """The read cache: which responses are public, and the in-memory cache in front of Django."""
 
 import pytest
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from tests.wsgi import call, environ
 from tuidang.core.microcache import MicroCache
-from tuidang.registry.models import Total
+from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
+from tuidang.tlog.hashing import EMPTY_ROOT
+from tuidang.tlog.tally import Tally
+from tuidang.transparency import keys, storage
+from tuidang.transparency.models import LogState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
+
+
+def sign_count(persons: int) -> None:
+    """A signed checkpoint whose tally says `persons`: the count the pages show."""
+    tally = Tally(declarations=persons, persons=persons, party=persons)
+    checkpoint = Checkpoint(settings.LOG_ORIGIN, 0, EMPTY_ROOT, (tally.extension_line(),))
+    LogState.objects.update_or_create(pk=storage.STATE_ID, defaults={
+        "root_hash": EMPTY_ROOT, "signed_checkpoint": sign_checkpoint(checkpoint, keys.signer())})
 
 
 class Clock:
@@ -36,10 +49,10 @@ class FakeApp:
 def test_it_answers_count_json_from_memory_until_the_entry_expires():
     clock = Clock()
     app = MicroCache(get_wsgi_application(), ttl=2, clock=clock)
-    Total.objects.update_or_create(key="persons", defaults={"value": 5})
+    sign_count(5)
     first = call(app, environ("/count.json"))
     assert first[0] == "200 OK" and b'"persons": 5' in first[2]
-    Total.objects.filter(key="persons").update(value=9)
+    sign_count(9)
     clock.now += 1.9
     assert call(app, environ("/count.json"))[2] == first[2]  # served from memory
     clock.now += 0.2  # count.json says max-age=5, the cache keeps it 2 s at most
@@ -48,7 +61,7 @@ def test_it_answers_count_json_from_memory_until_the_entry_expires():
 
 def test_it_caches_the_public_home_page_but_not_the_form_page():
     app = MicroCache(get_wsgi_application(), ttl=5, clock=Clock())
-    Total.objects.update_or_create(key="persons", defaults={"value": 5})
+    sign_count(5)
     status, headers, _ = call(app, environ("/en/"))
     assert status == "200 OK" and headers["Cache-Control"] == "public, max-age=5"
     status, headers, form = call(app, environ("/en/declare/"))

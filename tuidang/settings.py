@@ -228,6 +228,14 @@ LOG_ARCHIVE_URL = env_base_url("LOG_ARCHIVE_URL")
 # Seconds between publications: what arrived in between is published together, at a
 # time that depends only on the clock, in a random order (docs/threat-model.md).
 PUBLISH_INTERVAL = env_float("PUBLISH_INTERVAL", 600.0, minimum=0.01, maximum=86400.0)
+# The witnesses (docs/witness.md): a C2SP tlog-policy file naming each witness with its
+# verifier key and URL, and the quorum; after each checkpoint they are asked to cosign it.
+# The site publishes it without the URLs at /log/policy. Unset: no witness.
+_witness_policy = env_str("LOG_WITNESS_POLICY", "")
+LOG_WITNESS_POLICY = Path(_witness_policy) if _witness_policy else None
+# Seconds to wait for a witness's answer: a slow one is asked again later.
+LOG_WITNESS_TIMEOUT = env_float("LOG_WITNESS_TIMEOUT", 10.0, minimum=0.5, maximum=120.0)
+
 # Most entries per step. A step holds the database's write lock; on SQLite that stops
 # intake meanwhile, so steps are kept short there (docs/performance.md) and follow one
 # another at once while more is waiting.

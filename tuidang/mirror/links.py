@@ -34,7 +34,7 @@ ROOT_FILES = frozenset({
     "data_sectors", "data_statements", "feed_statements", "feed_milestones", "feed_news",
     "feed_news_language",
 })
-LOG_FILES = re.compile(r"^/log/(checkpoint|key|tile/[0-9a-z./]+)$")
+LOG_FILES = re.compile(r"^/log/(checkpoint|key|policy|tile/[0-9a-z./]+)$")
 TODAY_ALIAS = "statements/today/index.html"
 
 _ATTRIBUTE = re.compile(r'(\s(href|src|srcset|action)=")([^"]*)(")')

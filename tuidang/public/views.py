@@ -22,7 +22,7 @@ from tuidang.registry.choices import Channel
 from tuidang.registry.models import Revocation
 from tuidang.stats import counters
 from tuidang.stats.views import home_context
-from tuidang.transparency import keys, proofs, storage
+from tuidang.transparency import keys, proofs, witnesses
 
 
 @require_safe
@@ -30,7 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
     snapshot = counters.snapshot(days=30)
     context = {
         "snapshot": snapshot,
-        "checkpoint": storage.signed_checkpoint().decode(),
+        "checkpoint": witnesses.published_checkpoint().decode(),
+        "witnesses": witnesses.status(),
         **home_context(snapshot.persons),  # milestone, imported history, share of membership
     }
     return render(request, "core/home.html", context)
@@ -39,7 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def verify(request: HttpRequest) -> HttpResponse:
     context = {
-        "checkpoint": storage.signed_checkpoint().decode(),
+        "checkpoint": witnesses.published_checkpoint().decode(),
+        "witnesses": witnesses.status(),
         "verifier_key": keys.verifier_key(),
         "origin": settings.LOG_ORIGIN,
     }

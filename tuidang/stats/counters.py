@@ -19,6 +19,7 @@ from django.db.models import Q
 from tuidang.registry import dates
 from tuidang.registry.models import DailyCount, Total
 from tuidang.stats.milestones import record_crossings
+from tuidang.transparency import signedcount
 from tuidang.transparency.pending import Batch
 
 ORG_KEYS = ("party", "league", "pioneers")
@@ -99,8 +100,11 @@ class Snapshot:
 
 
 def snapshot(days: int = 30) -> Snapshot:
-    """Totals, today, yesterday and the last `days` days, in two small queries."""
-    totals = dict(Total.objects.values_list("key", "value"))
+    """Totals, today, yesterday and the last `days` days, in three small queries. The
+    headline totals are the latest signed checkpoint's tally line, never the counters:
+    the count is what the log signs (transparency/signedcount.py)."""
+    signed = signedcount.current()
+    totals = dict(Total.objects.filter(key__startswith="channel:").values_list("key", "value"))
     today = dates.today()
     first = today - datetime.timedelta(days=days - 1)
     per_day = Counter(
@@ -110,9 +114,9 @@ def snapshot(days: int = 30) -> Snapshot:
         )
     )
     return Snapshot(
-        persons=totals.get("persons", 0),
-        declarations=totals.get("declarations", 0),
-        by_organization={k: totals.get(f"org:{k}", 0) for k in ORG_KEYS},
+        persons=signed.persons,
+        declarations=signed.declarations,
+        by_organization={k: getattr(signed, k) for k in ORG_KEYS},
         by_channel={
             k.removeprefix("channel:"): v for k, v in totals.items() if k.startswith("channel:")
         },

@@ -1,7 +1,9 @@
 """The figures behind the open-data files, the feeds and the statistics page.
 
-Everything here is read from the counters the sequencer keeps (``Total``, ``DailyCount``),
-from published declarations, and, kept apart and labelled, from the imported history.
+Everything here is read from the latest signed checkpoint's tally line (the headline
+totals), the counters the sequencer keeps (``Total``, ``DailyCount``: days and
+breakdowns), from published declarations, and, kept apart and labelled, from the imported
+history.
 """
 
 import base64
@@ -16,6 +18,7 @@ from django_countries import countries
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region, Sector
 from tuidang.registry.entries import person_entry
 from tuidang.registry.models import DailyCount, Declaration, StatementStatus, Total
+from tuidang.transparency import signedcount
 
 LICENCE = "CC0-1.0"
 LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -78,7 +81,9 @@ class Totals:
 
 
 def totals() -> Totals:
-    """All cumulative counters, in one query (one statement, so mutually consistent)."""
+    """The signed totals, with the breakdowns the tally line does not carry from the
+    counters (in one statement, so mutually consistent)."""
+    signed = signedcount.current()
     rows = dict(Total.objects.values_list("key", "value"))
 
     def prefixed(prefix: str, keep_zero: bool = False) -> dict[str, int]:
@@ -89,11 +94,11 @@ def totals() -> Totals:
         }
 
     return Totals(
-        entries=rows.get("entries", 0),
-        persons=rows.get("persons", 0),
-        declarations=rows.get("declarations", 0),
-        revocations=rows.get("revocations", 0),
-        by_organization={org: rows.get(f"org:{org}", 0) for org in ORGANIZATIONS},
+        entries=signed.entries,
+        persons=signed.persons,
+        declarations=signed.declarations,
+        revocations=signed.revocations,
+        by_organization={org: getattr(signed, org) for org in ORGANIZATIONS},
         by_channel=prefixed("channel:", keep_zero=True),
         by_region=prefixed("region:"),
         by_sector=prefixed("sector:"),

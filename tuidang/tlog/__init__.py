@@ -13,6 +13,10 @@ Sigstore, so existing verifiers can check it:
 * :mod:`.note` — C2SP signed-note with Ed25519 keys in Go's key string formats.
 * :mod:`.checkpoint` — C2SP tlog-checkpoint (signed tree heads).
 * :mod:`.receipt` — C2SP tlog-proof offline receipts (``.tlog-proof``).
+* :mod:`.cosignature` — C2SP tlog-cosignature (Ed25519 ``cosignature/v1``): witnesses'
+  cosignatures of checkpoints.
+* :mod:`.policy` — C2SP tlog-policy: trusted logs and witnesses, and the quorum.
+* :mod:`.addcheckpoint` — C2SP tlog-witness ``add-checkpoint`` requests and a client.
 * :mod:`.entry` and :mod:`.tally` — the tuidang entry format v1 and the public tally rule.
 * :mod:`.export`, :mod:`.audit`, :mod:`.cli` — static log directories and the
   ``tuidang-audit`` auditor.
@@ -30,6 +34,13 @@ See docs/tlog.md for the API and docs/log-format.md for the entry format.
 from .audit import AuditError, AuditResult, Source, audit_log
 from .bundle import MAX_ENTRY_SIZE, decode_bundle, encode_bundle
 from .checkpoint import Checkpoint, CheckpointError, open_checkpoint, sign_checkpoint
+from .cosignature import (
+    CosignatureError,
+    CosignatureSigner,
+    CosignatureVerifier,
+    generate_cosigner,
+    verified_cosignatures,
+)
 from .entry import (
     DeclarationEntry,
     EntryError,
@@ -42,7 +53,18 @@ from .entry import (
 )
 from .export import write_log_dir
 from .hashing import EMPTY_ROOT, leaf_hash, node_hash, root_from_leaf_hashes, split_point
-from .note import Note, NoteError, Signer, Verifier, generate_signer, key_id, open_note, sign_note
+from .note import (
+    Note,
+    NoteError,
+    Signer,
+    Verifier,
+    generate_signer,
+    key_id,
+    open_note,
+    parse_note,
+    sign_note,
+)
+from .policy import Policy, PolicyError, parse_policy
 from .proof import (
     NodeReader,
     ProofError,
@@ -75,16 +97,18 @@ from .tiles import (
 
 __all__ = [
     "EMPTY_ROOT", "HASH_SIZE", "MAX_ENTRY_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "AuditError",
-    "AuditResult", "Checkpoint", "CheckpointError", "DayTally", "DeclarationEntry", "Delta",
-    "EntryError", "MissingTileError", "NodeReader", "Note", "NoteError", "PersonEntry",
-    "ProofError", "RevocationEntry", "Signer", "Source", "Tally", "TallyChecker", "TileReader",
-    "TileRef", "TlogProof", "Verifier", "append_leaves", "audit_log", "commitment",
-    "consistency_proof", "decode_bundle", "encode_bundle", "encode_entry",
-    "entry_bundles_for_size", "format_tlog_proof", "generate_signer", "inclusion_proof",
-    "key_id", "leaf_hash", "node_hash", "node_reader_from_tiles", "open_checkpoint",
-    "open_note", "parse_entry", "parse_tile_path", "parse_tlog_proof", "root_from_inclusion_proof",
+    "AuditResult", "Checkpoint", "CheckpointError", "CosignatureError", "CosignatureSigner",
+    "CosignatureVerifier", "DayTally", "DeclarationEntry", "Delta", "EntryError",
+    "MissingTileError", "NodeReader", "Note", "NoteError", "PersonEntry", "Policy",
+    "PolicyError", "ProofError", "RevocationEntry", "Signer", "Source", "Tally",
+    "TallyChecker", "TileReader", "TileRef", "TlogProof", "Verifier", "append_leaves",
+    "audit_log", "commitment", "consistency_proof", "decode_bundle", "encode_bundle",
+    "encode_entry", "entry_bundles_for_size", "format_tlog_proof", "generate_cosigner",
+    "generate_signer", "inclusion_proof", "key_id", "leaf_hash", "node_hash",
+    "node_reader_from_tiles", "open_checkpoint", "open_note", "parse_entry", "parse_note",
+    "parse_policy", "parse_tile_path", "parse_tlog_proof", "root_from_inclusion_proof",
     "root_from_leaf_hashes", "sign_checkpoint", "sign_note", "split_point",
     "statement_commitment", "subtree_root", "tally_delta", "tile_data_for", "tile_root",
-    "tile_width", "tiles_for_size", "tree_root", "verify_consistency", "verify_inclusion",
-    "verify_tlog_proof", "write_log_dir",
+    "tile_width", "tiles_for_size", "tree_root", "verified_cosignatures", "verify_consistency",
+    "verify_inclusion", "verify_tlog_proof", "write_log_dir",
 ]

@@ -20,6 +20,7 @@ from .checkpoint import Checkpoint, open_checkpoint
 from .entry import EntryError, parse_entry
 from .hashing import EMPTY_ROOT, leaf_hash
 from .note import NoteError, Verifier
+from .policy import Policy, PolicyError
 from .proof import ProofError, consistency_proof, tree_root, verify_consistency
 from .tally import Tally, TallyChecker
 from .tiles import (
@@ -112,6 +113,7 @@ class AuditResult:
     previous: Checkpoint | None = None
     checker: TallyChecker | None = None  # what the entries revoked
     kept: dict[int, bytes] | None = None  # the verified entries asked for (``keep``)
+    cosigners: tuple[str, ...] = ()  # the policy's witnesses that cosigned the checkpoint
 
 
 def _fetch_tile(source: Source, ref: TileRef) -> bytes:
@@ -124,16 +126,19 @@ def _fetch_tile(source: Source, ref: TileRef) -> bytes:
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
               progress: Callable[[int], None] | None = None,
-              keep: Container[int] = ()) -> AuditResult:
+              keep: Container[int] = (), policy: Policy | None = None) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
     ``prev`` is ``(name, signed checkpoint bytes)`` of an older checkpoint to check
     consistency with; ``progress(n)`` is called after each n entries are processed;
     the entries at the indices in ``keep`` are returned once their hashes are verified.
+    with ``policy`` (tlog-policy) the checkpoint must carry its quorum's cosignatures.
     """
+    signed = source.fetch("checkpoint")
     try:
-        cp, _ = open_checkpoint(source.fetch("checkpoint"), verifier, origin)
-    except NoteError as e:
+        cp, _ = open_checkpoint(signed, verifier, origin)
+        cosigners = tuple(policy.check_quorum(signed)) if policy else ()
+    except (NoteError, PolicyError) as e:
         raise AuditError("checkpoint", str(e)) from None
     line = cp.extension("tally")
     if line is None:
@@ -192,7 +197,7 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
         raise AuditError("checkpoint", f"tally line does not match the entries: "
                          f"computed {checker.tally.extension_line()!r}")
     previous = _check_prev(source, verifier, cp, prev, upper) if prev else None
-    return AuditResult(cp, checker.tally, previous, checker, kept)
+    return AuditResult(cp, checker.tally, previous, checker, kept, cosigners)
 
 
 def _root(size: int, upper: dict[tuple[int, int], bytes],

@@ -2,12 +2,16 @@
 
 Usage::
 
-    tuidang-audit SOURCE --key VKEY [--origin ORIGIN] [--prev FILE] [--no-progress]
-    tuidang-audit --receipt FILE.tlog-proof --entry ENTRYFILE --key VKEY [--origin ORIGIN]
+    tuidang-audit SOURCE --key VKEY [--policy FILE] [--origin ORIGIN] [--prev FILE]
+                  [--no-progress]
+    tuidang-audit --receipt FILE.tlog-proof --entry ENTRYFILE --key VKEY [--policy FILE]
+                  [--origin ORIGIN]
 
 SOURCE is a base URL (``https://tuidang.example/log/``) or a directory holding a copy of
-it. VKEY is the log's verifier key or ``@file``. Prints one line, ``OK ...`` (exit 0) or
-``FAIL <file>: <reason>`` (exit 1).
+it. VKEY is the log's verifier key or ``@file``. With ``--policy FILE`` (C2SP tlog-policy,
+such as the log's ``/log/policy``) the checkpoint must also carry the cosignatures of
+the witnesses its quorum requires; the policy's log line then stands for ``--key``.
+Prints one line, ``OK ...`` (exit 0) or ``FAIL <file>: <reason>`` (exit 1).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from pathlib import Path
 from . import published
 from .audit import AuditError, Source, audit_log
 from .note import NoteError, Verifier
+from .policy import Policy, PolicyError, parse_policy
 from .proof import ProofError
-from .receipt import verify_tlog_proof
+from .receipt import parse_tlog_proof, verify_tlog_proof
 
 __all__ = ["main"]
 
@@ -57,7 +62,38 @@ def _nothing() -> None:
     return None
 
 
-def _audit(args: argparse.Namespace, verifier: Verifier) -> str:
+def _policy(args: argparse.Namespace) -> Policy | None:
+    if not args.policy:
+        return None
+    try:
+        return parse_policy(_read(args.policy))
+    except PolicyError as e:
+        raise AuditError(args.policy, str(e)) from None
+
+
+def _verifier(args: argparse.Namespace, policy: Policy | None) -> Verifier:
+    """The log's key: --key, or else the policy's log (the one named --origin, if given)."""
+    key = args.key
+    if key is None:
+        logs = [log.verifier for log in (policy.logs if policy else [])
+                if args.origin is None or log.verifier.name == args.origin]
+        if len(logs) != 1:
+            raise AuditError(args.policy or "--key", "give --key (or --origin): the policy "
+                             f"names {len(logs)} matching logs")
+        return logs[0]
+    if key.startswith("@"):
+        key = _read(key[1:]).decode("utf-8", "replace")
+    try:
+        return Verifier.from_key_string(key)
+    except NoteError as e:
+        raise AuditError("--key", str(e)) from None
+
+
+def _cosigned(cosigners: Sequence[str]) -> str:
+    return f" cosigned={','.join(cosigners) or '-'}"
+
+
+def _audit(args: argparse.Namespace, verifier: Verifier, policy: Policy | None) -> str:
     source = Source(args.source)
     prev = (args.prev, _read(args.prev)) if args.prev else None
     step: Callable[[int], None] | None = None
@@ -74,7 +110,7 @@ def _audit(args: argparse.Namespace, verifier: Verifier) -> str:
     records = _published_records(args.published or [])
     try:
         result = audit_log(source, verifier, args.origin, prev, step,
-                           keep=published.log_indices(records))
+                           keep=published.log_indices(records), policy=policy)
     finally:
         close()
     cp = result.checkpoint
@@ -88,7 +124,8 @@ def _audit(args: argparse.Namespace, verifier: Verifier) -> str:
         names = f" published={len(records)} names={count}"
     return (f"OK {cp.origin} size={cp.size} persons={result.tally.persons} "
             f"declarations={result.tally.declarations}{names} "
-            f"root={base64.b64encode(cp.root_hash).decode()}")
+            f"root={base64.b64encode(cp.root_hash).decode()}"
+            + (_cosigned(result.cosigners) if policy else ""))
 
 
 def _published_records(paths: list[str]) -> list[dict]:
@@ -113,20 +150,23 @@ def _published_records(paths: list[str]) -> list[dict]:
     return records
 
 
-def _receipt(args: argparse.Namespace, verifier: Verifier) -> str:
+def _receipt(args: argparse.Namespace, verifier: Verifier, policy: Policy | None) -> str:
     data, entry = _read(args.receipt), _read(args.entry)
     try:
         cp = verify_tlog_proof(data, entry, verifier, args.origin)
-    except (ProofError, NoteError) as e:
+        cosigners = policy.check_quorum(parse_tlog_proof(data).signed_checkpoint) \
+            if policy else None
+    except (ProofError, NoteError, PolicyError) as e:
         raise AuditError(args.receipt, str(e)) from None
-    return f"OK {cp.origin} receipt verified in checkpoint size={cp.size}"
+    return (f"OK {cp.origin} receipt verified in checkpoint size={cp.size}"
+            + (_cosigned(cosigners) if cosigners is not None else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the auditor; return the exit status (0 OK, 1 FAIL, 2 usage error)."""
     p = argparse.ArgumentParser(prog="tuidang-audit", description=__doc__.split("\n\n")[0])
     p.add_argument("source", nargs="?", help="base URL or directory of the log")
-    p.add_argument("--key", required=True, help="verifier key, or @file")
+    p.add_argument("--key", help="verifier key, or @file (or the log line of --policy)")
     p.add_argument("--origin", help="expected checkpoint origin")
     p.add_argument("--prev", metavar="FILE", help="older signed checkpoint to check against")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -135,18 +175,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--published", metavar="FILE", nargs="+",
                    help="open-data files of published names and statements (statements.json "
                         "or its JSON Lines day files) to check against the log")
+    p.add_argument("--policy", metavar="FILE",
+                   help="tlog-policy file: refuse a checkpoint without its quorum")
     args = p.parse_args(argv)
     if bool(args.receipt) == bool(args.source) or bool(args.receipt) != bool(args.entry):
         p.error("give SOURCE, or --receipt with --entry")
+    if not args.key and not args.policy:
+        p.error("give --key, or --policy with the log's key in it")
     try:
-        key = args.key
-        if key.startswith("@"):
-            key = _read(key[1:]).decode("utf-8", "replace")
-        try:
-            verifier = Verifier.from_key_string(key)
-        except NoteError as e:
-            raise AuditError("--key", str(e)) from None
-        print(_receipt(args, verifier) if args.receipt else _audit(args, verifier))
+        policy = _policy(args)
+        verifier = _verifier(args, policy)
+        print(_receipt(args, verifier, policy) if args.receipt
+              else _audit(args, verifier, policy))
         return 0
     except AuditError as e:
         print(f"FAIL {e}")

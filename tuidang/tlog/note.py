@@ -29,7 +29,9 @@ __all__ = [
     "generate_signer",
     "key_id",
     "open_note",
+    "parse_note",
     "sign_note",
+    "signature_line",
 ]
 
 ALG_ED25519 = 0x01
@@ -206,18 +208,17 @@ def sign_note(text: str | bytes, signers: Sequence[Signer]) -> bytes:
         raise NoteError("no signers")
     raw = text.encode()
     lines = [text, "\n"]
-    for s in signers:
-        sig = base64.b64encode(s.key_id + s.sign(raw)).decode()
-        lines.append(f"{_DASH}{s.name} {sig}\n")
+    lines += [signature_line(s.name, s.key_id, s.sign(raw)) for s in signers]
     return "".join(lines).encode()
 
 
-def open_note(message: bytes, verifiers: Sequence[Verifier]) -> Note:
-    """Parse and verify a signed note against known verifiers.
+def parse_note(message: bytes) -> Note:
+    """Split a signed note into its text and signature lines, verifying none of them.
 
-    Signature lines from unknown keys (name and key ID not both matching) are ignored.
-    Raises NoteError if the note is malformed, a known key's signature is bad or repeated,
-    or no known key verified it.
+    Raises NoteError if the note is malformed (signed-note's rules for the text, the
+    blank line, each signature line and their number). What a signature is worth is the
+    caller's to decide: :func:`open_note` for the note's own signers, the cosignature
+    module for witnesses, each with its own key IDs.
     """
     try:
         msg = message.decode("utf-8")
@@ -231,10 +232,7 @@ def open_note(message: bytes, verifiers: Sequence[Verifier]) -> Note:
     text, block = msg[:split + 1], msg[split + 2:]
     if not block.endswith("\n"):
         raise NoteError("malformed note: signature block must end in a newline")
-    known = {(v.name, v.key_id): v for v in verifiers}
     note = Note(text=text)
-    seen: set[tuple[str, bytes]] = set()
-    raw = text.encode()
     for line in block[:-1].split("\n"):
         if not line.startswith(_DASH):
             raise NoteError("malformed signature line")
@@ -246,18 +244,37 @@ def open_note(message: bytes, verifiers: Sequence[Verifier]) -> Note:
             raise NoteError("malformed signature") from None
         if not sep or len(data) < 5:
             raise NoteError("malformed signature")
-        sig = Signature(name, data[:4], data[4:])
-        note.signatures.append(sig)
+        note.signatures.append(Signature(name, data[:4], data[4:]))
         if len(note.signatures) > MAX_SIGNATURES:
             raise NoteError("too many signatures")
-        v = known.get((name, sig.key_id))
+    return note
+
+
+def signature_line(name: str, key_id: bytes, signature: bytes) -> str:
+    """One signature line of a note, ending in a newline."""
+    return f"{_DASH}{name} {base64.b64encode(key_id + signature).decode()}\n"
+
+
+def open_note(message: bytes, verifiers: Sequence[Verifier]) -> Note:
+    """Parse and verify a signed note against known verifiers.
+
+    Signature lines from unknown keys (name and key ID not both matching) are ignored.
+    Raises NoteError if the note is malformed, a known key's signature is bad or repeated,
+    or no known key verified it.
+    """
+    note = parse_note(message)
+    known = {(v.name, v.key_id): v for v in verifiers}
+    seen: set[tuple[str, bytes]] = set()
+    raw = note.text.encode()
+    for sig in note.signatures:
+        v = known.get((sig.name, sig.key_id))
         if v is None:
             continue
-        if (name, sig.key_id) in seen:
-            raise NoteError(f"repeated signature from {name}")
-        seen.add((name, sig.key_id))
+        if (sig.name, sig.key_id) in seen:
+            raise NoteError(f"repeated signature from {sig.name}")
+        seen.add((sig.name, sig.key_id))
         if not v.verify(raw, sig.signature):
-            raise NoteError(f"invalid signature from {name}")
+            raise NoteError(f"invalid signature from {sig.name}")
         note.verified.append(v)
     if not note.verified:
         raise NoteError("note has no verified signature from a known key")

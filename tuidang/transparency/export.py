@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.export import write_file
-from tuidang.transparency import keys, storage
+from tuidang.transparency import keys, storage, witnesses
 
 BATCH = 256  # entry bundles read in one query
 
@@ -43,7 +43,8 @@ def gzip_file(data: bytes) -> bytes:
 
 def export_log(directory: Path, *, gzip_bundles: bool = False) -> ExportResult:
     log_state = storage.state()
-    size, checkpoint = log_state.size, bytes(log_state.signed_checkpoint)
+    size, checkpoint = log_state.size, witnesses.with_cosignatures(
+        bytes(log_state.signed_checkpoint))
     written = skipped = 0
 
     def write(ref: tlog_tiles.TileRef, path: str, data: bytes) -> None:
@@ -88,5 +89,6 @@ def export_log(directory: Path, *, gzip_bundles: bool = False) -> ExportResult:
             raise LookupError(f"{ref.path()} is missing from the database")
         write(ref, ref.path(), data)
     write_file(directory, "key", (keys.verifier_key() + "\n").encode())
+    write_file(directory, "policy", witnesses.published_policy().encode())
     write_file(directory, "checkpoint", checkpoint)
     return ExportResult(size, written, skipped)

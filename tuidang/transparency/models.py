@@ -49,3 +49,24 @@ class LogState(models.Model):
     size = models.BigIntegerField(default=0)
     root_hash = models.BinaryField(max_length=32)
     signed_checkpoint = models.BinaryField()
+
+
+class WitnessState(models.Model):
+    """What one witness of the policy (settings.LOG_WITNESS_POLICY, by its name there) has
+    cosigned of this log, as far as its last answer told: the old size of the next
+    request to it (witnesses.py)."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    size = models.BigIntegerField(default=0)
+
+
+class CosignedCheckpoint(models.Model):
+    """The single row (primary key 1) of the latest checkpoint the witnesses were asked to
+    cosign: the log's signed checkpoint followed by the cosignature lines gathered for it,
+    how many of the policy's witnesses they are, whether they make the quorum, and the
+    day (China Standard Time; never a time) since which the quorum has been missing."""
+
+    checkpoint = models.BinaryField()
+    cosigners = models.PositiveSmallIntegerField(default=0)
+    quorum = models.BooleanField(default=False)
+    quorum_missing_since = models.DateField(null=True)

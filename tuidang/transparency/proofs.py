@@ -2,16 +2,18 @@
 
 from tuidang.tlog.proof import inclusion_proof
 from tuidang.tlog.receipt import format_tlog_proof
-from tuidang.transparency import storage
+from tuidang.transparency import storage, witnesses
 
 
 def tlog_proof(index: int) -> bytes:
-    """An inclusion proof for entry `index` against the checkpoint handed out with it."""
+    """An inclusion proof for entry `index` against the checkpoint handed out with it,
+    which carries the witnesses' cosignatures gathered so far."""
     log_state = storage.state()
     if index >= log_state.size:
         raise LookupError("not in the log yet")
     proof = inclusion_proof(index, log_state.size, storage.node_reader())
-    return format_tlog_proof(index, proof, bytes(log_state.signed_checkpoint))
+    signed = witnesses.with_cosignatures(bytes(log_state.signed_checkpoint))
+    return format_tlog_proof(index, proof, signed)
 
 
 def entry_bytes(index: int) -> bytes:

@@ -4,9 +4,10 @@ Everything a step does happens in one database transaction, so a crash at any
 instant leaves either the whole batch in the log, tiles, counters and checkpoint, or
 none of it; the next step (after a restart) simply picks the batch up again. The counters
 and milestones are stats' (tuidang/stats/counters.py): the step sends `batch_sequenced`
-(signals.py) inside its transaction and stats' receiver writes them there. Only one
-sequencer writes at a time: on PostgreSQL a transaction-level advisory lock, on SQLite
-the single writer lock taken by BEGIN IMMEDIATE.
+(signals.py) inside its transaction and stats' receiver writes them there; before signing,
+they must agree with the tally the step signs, the previous one plus the batch
+(signedcount.py). Only one sequencer writes at a time: on PostgreSQL a transaction-level
+advisory lock, on SQLite the single writer lock taken by BEGIN IMMEDIATE.
 """
 
 import logging
@@ -25,13 +26,12 @@ from tuidang.registry.models import (
     PendingEntry,
     Revocation,
     Status,
-    Total,
 )
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
 from tuidang.tlog.tally import Tally
-from tuidang.transparency import keys, pending, storage
+from tuidang.transparency import keys, pending, signedcount, storage
 from tuidang.transparency.models import LogState
 from tuidang.transparency.signals import batch_sequenced
 
@@ -56,36 +56,23 @@ def _lock() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
-def _tally_from_totals() -> Tally:
-    totals = dict(Total.objects.values_list("key", "value"))
-    return Tally(
-        entries=totals.get("entries", 0),
-        declarations=totals.get("declarations", 0),
-        revocations=totals.get("revocations", 0),
-        persons=totals.get("persons", 0),
-        party=totals.get("org:party", 0),
-        league=totals.get("org:league", 0),
-        pioneers=totals.get("org:pioneers", 0),
-    )
-
-
 def _count(batch: pending.Batch, first: int) -> None:
     """Have the counters and milestones updated in this transaction (stats receives it).
 
-    The checkpoint's tally line is read from the counters just after, so a sequencer with
-    no receiver would sign a stale tally: refused instead."""
+    The counters are checked against the tally about to be signed just after, so a
+    sequencer with no receiver would stop at every batch: refused at once instead."""
     if not batch_sequenced.has_listeners():
         raise ImproperlyConfigured(
             "nothing receives batch_sequenced: is tuidang.stats in INSTALLED_APPS?")
     batch_sequenced.send(sender=LogState, batch=batch, first_index=first)
 
 
-def _sign(size: int, root: bytes) -> bytes:
+def _sign(size: int, root: bytes, tally: Tally) -> bytes:
     checkpoint = Checkpoint(
         origin=settings.LOG_ORIGIN,
         size=size,
         root_hash=root,
-        extensions=(_tally_from_totals().extension_line(),),
+        extensions=(tally.extension_line(),),
     )
     return sign_checkpoint(checkpoint, keys.signer())
 
@@ -165,7 +152,7 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
         days.record(batch.days)
         if not batch.encoded:
             if not log_state.signed_checkpoint:
-                log_state.signed_checkpoint = _sign(0, EMPTY_ROOT)
+                log_state.signed_checkpoint = _sign(0, EMPTY_ROOT, signedcount.checked(b"", ()))
                 log_state.save()
             return StepResult(batch.screened, 0, log_state.size)
         first = log_state.size
@@ -185,7 +172,9 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
         check()
         _count(batch, first)
         log_state.size, log_state.root_hash = new_size, root
-        log_state.signed_checkpoint = _sign(new_size, root)
+        # The previous signed tally plus the batch; the counters must agree (signedcount).
+        tally = signedcount.checked(bytes(log_state.signed_checkpoint), batch.deltas)
+        log_state.signed_checkpoint = _sign(new_size, root, tally)
         log_state.save()
     logger.debug("sequenced %d entries, log size %d", len(batch.encoded), new_size)
     return StepResult(batch.screened, len(batch.encoded), new_size)

@@ -1,4 +1,5 @@
-"""The log's static read path: checkpoint, hash tiles, entry bundles, verifier key."""
+"""The log's static read path: checkpoint (with its witnesses' cosignatures), hash tiles,
+entry bundles, verifier key, and the policy the site recommends for checking it."""
 
 import contextlib
 
@@ -6,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from tuidang.tlog import tiles as tlog_tiles
-from tuidang.transparency import archive, keys, storage
+from tuidang.transparency import archive, keys, storage, witnesses
 
 TEXT = "text/plain; charset=utf-8"
 BINARY = "application/octet-stream"
@@ -22,10 +23,15 @@ def _response(body: bytes, content_type: str, cache: str) -> HttpResponse:
 
 @require_safe
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    signed = storage.signed_checkpoint()
+    signed = witnesses.published_checkpoint()
     if not signed:
         raise Http404("the log has no checkpoint yet")
     return _response(signed, TEXT, "public, max-age=2")
+
+
+@require_safe
+def policy(request: HttpRequest) -> HttpResponse:
+    return _response(witnesses.published_policy().encode(), TEXT, "public, max-age=3600")
 
 
 @require_safe

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import OperationalError, connection
 
 from tuidang.transparency import sequencer
+from tuidang.transparency.cosigner import Cosigner
 
 # Not the step's transaction-level lock: a `sequencer --once` run beside a leader must
 # still be able to take that one between the leader's steps.
@@ -59,6 +60,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # Asks the witnesses to cosign each new checkpoint, in its own thread (cosigner.py).
+        cosigner = Cosigner.start()
         was_leader = None
         while self.running:
             try:
@@ -74,9 +77,13 @@ class Command(BaseCommand):
                     break
                 sequencer.publish()
                 self.checkpoint()
+                if cosigner:
+                    cosigner.poke()
             except OperationalError as exc:  # a busy or lost database: try again next time
                 self.stderr.write(f"sequencer: {exc}")
                 self.drop_broken_connection()
+        if cosigner:
+            cosigner.stop()
         connection.close()  # ends the session, and so releases the leader lock at once
 
     def is_leader(self) -> bool:
