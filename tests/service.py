@@ -34,7 +34,9 @@ def database_url() -> str:
 
 def child_env(**extra: str) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tuidang.settings",
-           "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+           "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1",
+           # A test waits for publications a fraction of a second apart, not minutes.
+           "PUBLISH_INTERVAL": "0.5"}
     env.update(extra)
     return env
 

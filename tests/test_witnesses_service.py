@@ -29,7 +29,8 @@ def persons(base: str) -> int:
 
 def run_service(policy_file, **env: str):
     port = free_port()
-    service = start(["runservice"], PORT=str(port), LOG_WITNESS_POLICY=str(policy_file), **env)
+    service = start(["runservice"], PORT=str(port), LOG_WITNESS_POLICY=str(policy_file),
+                    PUBLISH_INTERVAL="0.5", **env)
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/count.json")
     return service, base

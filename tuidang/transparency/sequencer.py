@@ -180,6 +180,12 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
     return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
+def begin() -> None:
+    """Sign the empty log's checkpoint if there is none yet, publishing nothing: a new
+    service serves /log/checkpoint from its start, not from its first publication."""
+    step(upto=pending.Cutoff(0, 0))
+
+
 def publish() -> int:
     """Publish what had arrived when this publication began, in as many steps as it
     takes; the number of entries sequenced. The sequencer runs this once every

@@ -33,9 +33,11 @@ def signed_tally(signed_checkpoint: bytes) -> Tally:
         line = checkpoint.extension("tally")
         if line is None:
             raise EntryError("no tally line")
-        return Tally.from_extension_line(line)
+        tally = Tally.from_extension_line(line)
     except (NoteError, EntryError) as e:
         raise CountMismatch(f"the stored checkpoint has no readable tally: {e}") from None
+    tally.entries = checkpoint.size  # every entry of the log; not in the tally line
+    return tally
 
 
 def next_tally(signed_checkpoint: bytes, deltas: Iterable[Delta]) -> Tally:

@@ -72,6 +72,7 @@ class Command(BaseCommand):
                 if not leader:
                     self.sleep(standby_interval)
                     continue
+                sequencer.begin()
                 self.sleep(interval - time.time() % interval)  # to the next publication
                 if not self.running:
                     break
