@@ -55,7 +55,7 @@ class CodeForm(forms.Form):
         if throttle.is_locked(username):
             self.throttled = True
             raise ValidationError(TOO_MANY, code="throttled")
-        if not (code.isdigit() and len(code) == self.device.digits):
+        if not (code.isascii() and code.isdigit() and len(code) == self.device.digits):
             throttle.record_failure(username)
             raise ValidationError(_("Enter the six digits your app shows."), code="format")
         # In a transaction, the device row locked: a code is accepted once only.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from tuidang.core import params
 from tuidang.moderation.models import Contest
 from tuidang.registry import dates
 from tuidang.registry.models import Declaration
@@ -44,7 +45,7 @@ class ContestForm(forms.Form):
 def contest(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         serial = request.GET.get("serial", "")
-        form = ContestForm(initial={"serial": serial} if serial.isdigit() else {})
+        form = ContestForm(initial={"serial": serial} if params.serial(serial) else {})
         return render(request, "moderation/contest_form.html", {"form": form})
     form = ContestForm(request.POST)
     if not form.is_valid():
