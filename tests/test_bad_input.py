@@ -143,7 +143,7 @@ def test_the_import_command_reports_deeply_nested_lines_with_worker_processes(
     report = tmp_path / "report.csv"
     out = io.StringIO()
     call_command("import_declarations", str(path), helper="alice", no_progress=True,
-                 workers=2, report=str(report), language="en", stdout=out)
+                 workers=2, report=report, language="en", stdout=out)
     assert "rejected 30" in out.getvalue()
     assert report.read_text(encoding="utf-8-sig").count("nested too deeply") == 30
     assert nothing_stored()

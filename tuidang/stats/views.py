@@ -6,7 +6,6 @@ and readable from any origin (`Access-Control-Allow-Origin: *`). They hold no ti
 day: dates only, in China Standard Time.
 """
 
-import csv
 import datetime
 import io
 import json
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from tuidang.core import params
+from tuidang.core import csvfiles, params
 from tuidang.registry import dates, days
 from tuidang.stats import charts, conf, counters, history, opendata
 from tuidang.stats.models import Milestone
@@ -70,7 +69,7 @@ def count_json(request: HttpRequest) -> JsonResponse:
 
 def _csv(rows: list[list], max_age: int) -> HttpResponse:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csvfiles.writer(buffer, lineterminator="\r\n").writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     return _open(response, max_age)
 
