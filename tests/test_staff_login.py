@@ -255,10 +255,26 @@ def test_a_lock_ends_after_the_window(alice, monkeypatch):
 
 
 @override_settings(LOGIN_THROTTLE_GLOBAL_FAILURES=3)
-def test_a_global_limit_locks_every_log_in(alice):
-    for name in ("nobody1", "nobody2", "nobody3"):
-        log_in(staff_client(), name, "wrong-password-123")
+def test_a_global_limit_locks_every_log_in(alice, charlie, mona):
+    log_in(staff_client(), "alice", "wrong-password-123")
+    log_in(staff_client(), "charlie", "wrong-password-123")
+    log_in(staff_client(), "mona", "wrong-password-123")
+    assert log_in(staff_client(), "mona").status_code == 429
     assert log_in(staff_client(), "alice").status_code == 429
+
+
+@override_settings(LOGIN_THROTTLE_GLOBAL_FAILURES=3)
+def test_made_up_usernames_never_lock_a_real_account(alice, mona):
+    for number in range(60):
+        response = log_in(staff_client(), f"nobody{number}", "wrong-password-123")
+        assert response.status_code == 400
+    for _ in range(6):
+        assert log_in(staff_client(), "mona").status_code == 302
+    assert log_in(staff_client(), "alice").status_code == 302
+    # A made-up name is still locked after its own five failures, like any other.
+    for _ in range(5):
+        log_in(staff_client(), "nobody", "wrong-password-123")
+    assert log_in(staff_client(), "nobody", "wrong-password-123").status_code == 429
 
 
 def test_a_completed_log_in_resets_the_count(alice):
