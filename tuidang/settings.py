@@ -306,6 +306,9 @@ CACHES = {
 
 # Staff sessions end when the browser closes, and after SESSION_COOKIE_AGE at the latest.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Database sessions whose rows keep the day after they end, never a time; the exact end
+# is signed into the cookie (tuidang.accounts.sessions). `prune_sessions` deletes ended ones.
+SESSION_ENGINE = "tuidang.accounts.sessions"
 # Log-in throttling (tuidang.accounts.throttle): failed password or code attempts per
 # username within the window lock that username for the window; the global number locks
 # every log-in. Counted in the cache under keyed hashes of the username only.

@@ -1,7 +1,8 @@
 """Run the whole service in the foreground: web server, sequencer and task worker.
 
 Ctrl-C (or SIGTERM) stops all three cleanly; if one of them dies, the others are
-stopped too, so a half-running service never looks healthy.
+stopped too, so a half-running service never looks healthy. Every hour it also runs
+`prune_sessions`, the timer that production has in deploy/systemd.
 """
 
 import os
@@ -13,6 +14,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+PRUNE_INTERVAL = 3600  # seconds between runs of prune_sessions
 
 class Command(BaseCommand):
     help = "Migrate, then run the web server, the sequencer and the background worker."
@@ -54,13 +56,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        pruning, next_prune = None, time.monotonic()
         while not stopping and all(p.poll() is None for p in procs.values()):
+            # Ended staff sessions go every hour, as tuidang-prune.timer does in
+            # production; a process of its own, so a slow one never holds this loop.
+            if time.monotonic() >= next_prune and (pruning is None or
+                                                    pruning.poll() is not None):
+                pruning = subprocess.Popen(  # noqa: S603
+                    [*manage, "prune_sessions", "--verbosity", "0"], env=env)
+                next_prune = time.monotonic() + PRUNE_INTERVAL
             time.sleep(0.2)
         died = [name for name, proc in procs.items() if proc.poll() is not None]
         for name in died:
             if not stopping:
                 self.stderr.write(f"{name} exited with {procs[name].returncode}; stopping the rest")
-        for proc in procs.values():
+        for proc in [*procs.values(), *([pruning] if pruning else [])]:
             if proc.poll() is None:
                 proc.terminate()
         deadline = time.monotonic() + 10
