@@ -285,24 +285,32 @@ if ONION_LOCATION:
 
     ONION_LOCATION = onion_base(ONION_LOCATION)
 
-# Local memory by default (make run needs nothing else; each process counts on its own);
-# REDIS_URL (redis://host:port/db) shares throttling counts between processes.
+# REDIS_URL (redis://host:port/db) shares rate limits, proof-of-work replays and log-in
+# throttling between processes and machines. Without it, the processes `make run` starts
+# share runservice's in-memory cache server (tuidang.core.sharedcache), whose socket
+# runservice passes them as SHARED_CACHE_SOCKET; anything else (tests, a command run by
+# hand) has local memory, each process counting on its own.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
-CACHES = {
-    "default": {
+SHARED_CACHE_SOCKET = env_str("SHARED_CACHE_SOCKET", "")
+if REDIS_URL:
+    CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tuidang",
-    }
-    if REDIS_URL
-    else {
+    }}
+elif SHARED_CACHE_SOCKET:
+    CACHES = {"default": {
+        "BACKEND": "tuidang.core.sharedcache.SharedCache",
+        "LOCATION": SHARED_CACHE_SOCKET,
+    }}
+else:
+    CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tuidang",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
-}
+    }}
 
 # Staff sessions end when the browser closes, and after SESSION_COOKIE_AGE at the latest.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
