@@ -252,6 +252,20 @@ PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE = env_int("PROTECTION_RECEIPT_LOOKUPS_PER_
 # Behind a reverse proxy on the same machine, the header it puts the client address in
 # (e.g. X-Real-IP); empty: the connection's address. Read in memory only, never stored.
 PROTECTION_ADDRESS_HEADER = env_str("PROTECTION_ADDRESS_HEADER", "")
+# The contest form and the newsletter sign-up pass the same gate (per submitter and
+# window, per minute for everybody).
+PROTECTION_CONTESTS_PER_SUBMITTER = env_int("PROTECTION_CONTESTS_PER_SUBMITTER", 5)
+PROTECTION_CONTESTS_PER_MINUTE = env_int("PROTECTION_CONTESTS_PER_MINUTE", 60)
+PROTECTION_SIGNUPS_PER_SUBMITTER = env_int("PROTECTION_SIGNUPS_PER_SUBMITTER", 5)
+PROTECTION_SIGNUPS_PER_MINUTE = env_int("PROTECTION_SIGNUPS_PER_MINUTE", 60)
+# Every onion visitor is one submitter (the proxy's header says "onion"): their own,
+# larger limits per window, which a post with a valid proof of work does not count
+# against (tuidang.protection.gate; docs/deploy.md).
+PROTECTION_ONION_DECLARATIONS_PER_WINDOW = env_int("PROTECTION_ONION_DECLARATIONS_PER_WINDOW", 200)
+PROTECTION_ONION_RECEIPT_LOOKUPS_PER_WINDOW = env_int(
+    "PROTECTION_ONION_RECEIPT_LOOKUPS_PER_WINDOW", 200)
+PROTECTION_ONION_CONTESTS_PER_WINDOW = env_int("PROTECTION_ONION_CONTESTS_PER_WINDOW", 50)
+PROTECTION_ONION_SIGNUPS_PER_WINDOW = env_int("PROTECTION_ONION_SIGNUPS_PER_WINDOW", 50)
 # --- end of abuse resistance ------------------------------------------------------------
 
 # --- Hardening: security headers, caches, staff log-in (tuidang.core.security, accounts) -

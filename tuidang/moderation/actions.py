@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
+from tuidang.registry import dates
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -63,6 +64,12 @@ def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason
         return Decision.objects.create(
             moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
         )
+
+
+def file_contest(declaration: Declaration, account: str) -> Contest:
+    """Someone's contest of a published declaration, for the moderators' queue."""
+    return Contest.objects.create(declaration=declaration, account=account,
+                                  filed_on=dates.today())
 
 
 def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,

@@ -2,8 +2,7 @@
 
 from django.urls import path, register_converter
 
-from tuidang.moderation import public as moderation_public
-from tuidang.public import statements, views
+from tuidang.public import contest, statements, views
 
 
 class DateConverter:
@@ -31,7 +30,7 @@ urlpatterns = [
     path("receipt/retract/", views.retract, name="retract"),
     path("receipt/proof/", views.receipt_proof, name="receipt_proof"),
     path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
-    path("contest/", moderation_public.contest, name="contest"),
+    path("contest/", contest.contest, name="contest"),
     path("statements/", statements.statement_list, name="statements"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
     path("statements/<int:serial>/", statements.statement_detail, name="statement"),
