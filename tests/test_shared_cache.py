@@ -91,9 +91,12 @@ def test_add_and_incr_count_once_across_processes(server):
     assert sharedcache.SharedCache(server, {}).get("n") == 800
 
 
-def test_it_refuses_a_client_without_the_key(server):
+def test_it_refuses_a_client_without_the_key_and_serves_on(server):
     with pytest.raises(AuthenticationError):
         Client(server, family="AF_UNIX", authkey=b"not the key")
+    cache = sharedcache.SharedCache(server, {})
+    cache.set("still", "here")
+    assert cache.get("still") == "here"
 
 
 def test_it_keeps_a_bounded_number_of_entries():

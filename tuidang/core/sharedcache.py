@@ -23,6 +23,7 @@ import pickle
 import sys
 import threading
 import time
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
@@ -144,7 +145,7 @@ def serve(path: str, store: Store | None = None, ready: threading.Event | None =
         while True:
             try:
                 connection = listener.accept()
-            except (OSError, EOFError):  # a client that failed authentication, or left
+            except (OSError, EOFError, AuthenticationError):  # a stranger, or one who left
                 continue
             threading.Thread(target=_serve_connection, args=(store, connection),
                              daemon=True).start()
