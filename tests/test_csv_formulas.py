@@ -55,5 +55,5 @@ def test_the_import_command_neutralizes_formulas_in_its_report_and_receipts(
 def test_numbers_and_plain_text_are_written_as_they_are():
     out = io.StringIO()
     csvfiles.writer(out, lineterminator="\n").writerows(
-        [[-3, 0, 2.5, "张三", "a-b", "", None], ["-", "@", "=", "+"]])
-    assert out.getvalue() == "-3,0,2.5,张三,a-b,,\n'-,'@,'=,'+\n"
+        [[-3, 0, 2.5, "张三", "a-b", "", None, "-", "+"], ["-1", "@x", "==", "+ ", "\tx"]])
+    assert out.getvalue() == "-3,0,2.5,张三,a-b,,,-,+\n'-1,'@x,'==,'+ ,'\tx\n"

@@ -16,8 +16,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> Any:
-    """The value as it is safe to write into a cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """The value as it is safe to write into a cell. A sign alone is no formula: the open
+    data writes "-" for "not given", and it stays as it is."""
+    if isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
