@@ -287,6 +287,7 @@ def test_the_systemd_units_are_valid(tmp_path):
     assert {Path(u).name for u in units} >= {
         "tuidang-web.service", "tuidang-sequencer.service", "tuidang-worker.service",
         "tuidang-log-export.timer", "tuidang-backup.timer", "tuidang-restore-drill.timer",
+        "tuidang-prune.timer",
     }
     result = subprocess.run([analyze, "verify", "--man=no", *units],
                             capture_output=True, text=True, timeout=60)

@@ -1,12 +1,14 @@
 """Staff log-in: a password and a TOTP code, enrolment, throttling, reset_2fa."""
 
 import base64
+import datetime
 import io
 import pickle
 import re
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
@@ -14,6 +16,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import login_verified
+from tuidang.accounts import sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +57,10 @@ def secret_on_page(html: str) -> bytes:
 
 def enrol(client: Client, user) -> TOTPDevice:
     assert log_in(client, user.username)["Location"] == "/en/accounts/login/enrol/"
+    return enrol_after_log_in(client, user)
+
+
+def enrol_after_log_in(client: Client, user) -> TOTPDevice:
     client.get("/en/accounts/login/enrol/")
     device = TOTPDevice.objects.get(user=user)
     response = client.post("/en/accounts/login/enrol/", {"code": code_for(device)})
@@ -183,6 +190,77 @@ def test_staff_accounts_keep_dates_not_times(alice):
         assert (stamp.hour, stamp.minute, stamp.second, stamp.microsecond) == (0, 0, 0, 0)
 
 
+def test_sessions_keep_the_day_after_they_end_never_a_time(alice):
+    client = staff_client()
+    log_in(client, "alice")  # a password-only session is kept the same way
+    started = time.time()
+    row = Session.objects.get()
+    end = row.expire_date
+    assert (end.hour, end.minute, end.second, end.microsecond) == (0, 0, 0, 0)
+    assert started + 8 * 3600 <= end.timestamp() < started + 8 * 3600 + 86400
+    # The exact beginning is in the cookie only, signed.
+    cookie = client.cookies["sessionid"].value
+    assert cookie != row.session_key and cookie.startswith(row.session_key + ".")
+    key, began = sessions.unseal(cookie, None)
+    assert key == row.session_key and abs(began - started) < 5
+
+
+def test_a_session_ends_after_its_age_whatever_the_database_keeps(alice, monkeypatch):
+    client = staff_client()
+    log_in(client, "alice")
+    first = sessions.unseal(client.cookies["sessionid"].value, None)
+    enrol_after_log_in(client, alice)
+    second = sessions.unseal(client.cookies["sessionid"].value, None)
+    assert second[0] != first[0] and second[1] == first[1]  # a new key, the same beginning
+    assert client.get("/en/helpers/").status_code == 200
+    later = time.time() + 8 * 3600 + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert Session.objects.filter(session_key=second[0]).exists()
+    assert client.get("/en/helpers/").status_code == 302
+
+
+def test_a_forged_or_unsigned_session_cookie_opens_nothing(alice):
+    client = staff_client()
+    enrol(client, alice)
+    assert client.get("/en/helpers/").status_code == 200
+    key, began = sessions.unseal(client.cookies["sessionid"].value, None)
+    assert key is not None
+    for forged in (key, f"{key}.{began}", sessions.seal(key, began)[:-1] + "x"):
+        client.cookies["sessionid"] = forged
+        assert client.get("/en/helpers/").status_code == 302
+
+
+def test_prune_sessions_deletes_ended_sessions_and_otp_failure_times(alice):
+    client = staff_client()
+    device = enrol(client, alice)
+    current = Session.objects.get().session_key
+    now = datetime.datetime.now(datetime.UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    Session.objects.create(session_key="ended" * 6, session_data="",
+                           expire_date=midnight - datetime.timedelta(days=1))
+    Session.objects.create(session_key="legacy" * 5, session_data="",
+                           expire_date=now + datetime.timedelta(hours=7, microseconds=5))
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=now)
+    out = io.StringIO()
+    call_command("prune_sessions", stdout=out)
+    assert "removed 2 ended session(s)" in out.getvalue()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current]
+    device.refresh_from_db()
+    assert device.throttling_failure_timestamp is None
+    assert client.get("/en/helpers/").status_code == 200
+
+
+def test_a_failed_code_leaves_no_time_on_the_device(alice):
+    device = enrol(staff_client(), alice)
+    client = staff_client()
+    log_in(client, "alice")
+    wrong = f"{(int(code_for(device)) + 5) % 10**6:06d}"
+    assert client.post("/en/accounts/login/code/", {"code": wrong}).status_code == 400
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    assert device.throttling_failure_timestamp is None
+
+
 def database_dump() -> str:
     out = io.StringIO()
     call_command("dumpdata", stdout=out)
@@ -255,10 +333,26 @@ def test_a_lock_ends_after_the_window(alice, monkeypatch):
 
 
 @override_settings(LOGIN_THROTTLE_GLOBAL_FAILURES=3)
-def test_a_global_limit_locks_every_log_in(alice):
-    for name in ("nobody1", "nobody2", "nobody3"):
-        log_in(staff_client(), name, "wrong-password-123")
+def test_a_global_limit_locks_every_log_in(alice, charlie, mona):
+    log_in(staff_client(), "alice", "wrong-password-123")
+    log_in(staff_client(), "charlie", "wrong-password-123")
+    log_in(staff_client(), "mona", "wrong-password-123")
+    assert log_in(staff_client(), "mona").status_code == 429
     assert log_in(staff_client(), "alice").status_code == 429
+
+
+@override_settings(LOGIN_THROTTLE_GLOBAL_FAILURES=3)
+def test_made_up_usernames_never_lock_a_real_account(alice, mona):
+    for number in range(60):
+        response = log_in(staff_client(), f"nobody{number}", "wrong-password-123")
+        assert response.status_code == 400
+    for _ in range(6):
+        assert log_in(staff_client(), "mona").status_code == 302
+    assert log_in(staff_client(), "alice").status_code == 302
+    # A made-up name is still locked after its own five failures, like any other.
+    for _ in range(5):
+        log_in(staff_client(), "nobody", "wrong-password-123")
+    assert log_in(staff_client(), "nobody", "wrong-password-123").status_code == 429
 
 
 def test_a_completed_log_in_resets_the_count(alice):

@@ -1,4 +1,5 @@
-"""Create the local secrets `make run` needs on first start (var/secret_key, var/receipt.key).
+"""Create the local secrets `make run` needs on first start (var/secret_key, var/receipt.key),
+each private from its first byte, in a var/ only its owner may enter.
 
 Runs before Django starts, since the settings refuse to load without them.
 Production deployments provide their own (docs/deploy.md).
@@ -11,10 +12,18 @@ import sys
 from pathlib import Path
 
 
+def private_directory(var: Path) -> None:
+    """var/ readable by its owner only: it holds the secrets and the SQLite database
+    (staff sessions, second-factor secrets), and the files in it may predate this."""
+    var.mkdir(mode=0o700, parents=True, exist_ok=True)
+    var.chmod(0o700)
+    for database in var.glob("*.sqlite3*"):
+        database.chmod(0o600)
+
+
 def ensure(path: Path) -> None:
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(secrets.token_urlsafe(48) + "\n")
@@ -34,13 +43,16 @@ def ensure_records_keys(var: Path) -> None:
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(base64.b64encode(bytes(key)).decode() + "\n")
-    public.write_text(base64.b64encode(bytes(key.public_key)).decode() + "\n")
+    fd = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(base64.b64encode(bytes(key.public_key)).decode() + "\n")
     print(f"created {public} and {private} (local use only: in production keep the "
           "private half off the server)", file=sys.stderr)
 
 
 def main() -> None:
     var = Path(os.environ.get("TUIDANG_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    private_directory(var)
     if not os.environ.get("SECRET_KEY") and not os.environ.get("SECRET_KEY_FILE"):
         ensure(var / "secret_key")
     if not os.environ.get("RECEIPT_KEY") and not os.environ.get("RECEIPT_KEY_FILE"):

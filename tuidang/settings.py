@@ -271,6 +271,20 @@ PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE = env_int("PROTECTION_RECEIPT_LOOKUPS_PER_
 # Behind a reverse proxy on the same machine, the header it puts the client address in
 # (e.g. X-Real-IP); empty: the connection's address. Read in memory only, never stored.
 PROTECTION_ADDRESS_HEADER = env_str("PROTECTION_ADDRESS_HEADER", "")
+# The contest form and the newsletter sign-up pass the same gate (per submitter and
+# window, per minute for everybody).
+PROTECTION_CONTESTS_PER_SUBMITTER = env_int("PROTECTION_CONTESTS_PER_SUBMITTER", 5)
+PROTECTION_CONTESTS_PER_MINUTE = env_int("PROTECTION_CONTESTS_PER_MINUTE", 60)
+PROTECTION_SIGNUPS_PER_SUBMITTER = env_int("PROTECTION_SIGNUPS_PER_SUBMITTER", 5)
+PROTECTION_SIGNUPS_PER_MINUTE = env_int("PROTECTION_SIGNUPS_PER_MINUTE", 60)
+# Every onion visitor is one submitter (the proxy's header says "onion"): their own,
+# larger limits per window, which a post with a valid proof of work does not count
+# against (tuidang.protection.gate; docs/deploy.md).
+PROTECTION_ONION_DECLARATIONS_PER_WINDOW = env_int("PROTECTION_ONION_DECLARATIONS_PER_WINDOW", 200)
+PROTECTION_ONION_RECEIPT_LOOKUPS_PER_WINDOW = env_int(
+    "PROTECTION_ONION_RECEIPT_LOOKUPS_PER_WINDOW", 200)
+PROTECTION_ONION_CONTESTS_PER_WINDOW = env_int("PROTECTION_ONION_CONTESTS_PER_WINDOW", 50)
+PROTECTION_ONION_SIGNUPS_PER_WINDOW = env_int("PROTECTION_ONION_SIGNUPS_PER_WINDOW", 50)
 # --- end of abuse resistance ------------------------------------------------------------
 
 # --- Hardening: security headers, caches, staff log-in (tuidang.core.security, accounts) -
@@ -304,27 +318,38 @@ if ONION_LOCATION:
 
     ONION_LOCATION = onion_base(ONION_LOCATION)
 
-# Local memory by default (make run needs nothing else; each process counts on its own);
-# REDIS_URL (redis://host:port/db) shares throttling counts between processes.
+# REDIS_URL (redis://host:port/db) shares rate limits, proof-of-work replays and log-in
+# throttling between processes and machines. Without it, the processes `make run` starts
+# share runservice's in-memory cache server (tuidang.core.sharedcache), whose socket
+# runservice passes them as SHARED_CACHE_SOCKET; anything else (tests, a command run by
+# hand) has local memory, each process counting on its own.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
-CACHES = {
-    "default": {
+SHARED_CACHE_SOCKET = env_str("SHARED_CACHE_SOCKET", "")
+if REDIS_URL:
+    CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tuidang",
-    }
-    if REDIS_URL
-    else {
+    }}
+elif SHARED_CACHE_SOCKET:
+    CACHES = {"default": {
+        "BACKEND": "tuidang.core.sharedcache.SharedCache",
+        "LOCATION": SHARED_CACHE_SOCKET,
+    }}
+else:
+    CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tuidang",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
-}
+    }}
 
 # Staff sessions end when the browser closes, and after SESSION_COOKIE_AGE at the latest.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Database sessions whose rows keep the day after they end, never a time; the exact end
+# is signed into the cookie (tuidang.accounts.sessions). `prune_sessions` deletes ended ones.
+SESSION_ENGINE = "tuidang.accounts.sessions"
 # Log-in throttling (tuidang.accounts.throttle): failed password or code attempts per
 # username within the window lock that username for the window; the global number locks
 # every log-in. Counted in the cache under keyed hashes of the username only.

@@ -17,7 +17,9 @@ os.environ.setdefault("LOG_ORIGIN", "test.tuidang.example/log")
 # tests/test_protection.py switches it on with the deployed behaviour.
 for _name in ("PROTECTION_POW_HOLD", "PROTECTION_DECLARATIONS_PER_SUBMITTER",
               "PROTECTION_DECLARATIONS_PER_MINUTE", "PROTECTION_RECEIPT_LOOKUPS_PER_SUBMITTER",
-              "PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE"):
+              "PROTECTION_RECEIPT_LOOKUPS_PER_MINUTE", "PROTECTION_CONTESTS_PER_SUBMITTER",
+              "PROTECTION_CONTESTS_PER_MINUTE", "PROTECTION_SIGNUPS_PER_SUBMITTER",
+              "PROTECTION_SIGNUPS_PER_MINUTE"):
     os.environ.setdefault(_name, "0")
 _records_key = PrivateKey.generate()
 TEST_RECORDS_PRIVATE_KEY_FILE = _var / "records-private.key"

@@ -2,7 +2,9 @@
 
 Django stamps a user's last_login and date_joined, and django-otp a device's created_at
 and last_used_at, with the exact time. Before they are saved, each is cut to the start of
-its day (UTC), so that a seized database does not tell when a helper or moderator worked.
+its day (UTC), so that a seized database does not tell when a helper or moderator worked;
+the time of a device's last failed code is not kept at all. Sessions keep a day too
+(accounts/sessions.py).
 """
 
 import datetime
@@ -35,6 +37,9 @@ def user_dates_only(sender, instance, **kwargs) -> None:
 @receiver(pre_save, sender=TOTPDevice, dispatch_uid="tuidang-device-dates-only")
 def device_dates_only(sender, instance, **kwargs) -> None:
     _truncate(instance, DEVICE_FIELDS)
+    # django-otp stamps each failed code with the time; its throttle, the only reader,
+    # is off (OTP_TOTP_THROTTLE_FACTOR = 0: accounts/throttle.py counts in the cache).
+    instance.throttling_failure_timestamp = None
 
 
 @receiver(post_save, sender=TOTPDevice, dispatch_uid="tuidang-device-created-date-only")

@@ -2,6 +2,7 @@
 
 import django_otp
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from tuidang.accounts import throttle
 
 TOO_MANY = _("Too many failed attempts for this account. Try again in 15 minutes.")
+
+
+def _exists(username: str) -> bool:
+    """Whether the name is an account's, as authentication looks it up."""
+    model = get_user_model()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: username}).exists()
 
 
 class PasswordForm(AuthenticationForm):
@@ -27,7 +34,7 @@ class PasswordForm(AuthenticationForm):
             return super().clean()
         except ValidationError as error:
             if username and error.code == "invalid_login":
-                throttle.record_failure(username)
+                throttle.record_failure(username, account_exists=_exists(username))
             raise
 
 
@@ -55,13 +62,13 @@ class CodeForm(forms.Form):
         if throttle.is_locked(username):
             self.throttled = True
             raise ValidationError(TOO_MANY, code="throttled")
-        if not (code.isdigit() and len(code) == self.device.digits):
-            throttle.record_failure(username)
+        if not (code.isascii() and code.isdigit() and len(code) == self.device.digits):
+            throttle.record_failure(username, account_exists=True)
             raise ValidationError(_("Enter the six digits your app shows."), code="format")
         # In a transaction, the device row locked: a code is accepted once only.
         verified = django_otp.verify_token(self.user, self.device.persistent_id, code)
         if verified is None:
-            throttle.record_failure(username)
+            throttle.record_failure(username, account_exists=True)
             raise ValidationError(
                 _("This code is not right, or it was used already. Wait for the next one."),
                 code="invalid",

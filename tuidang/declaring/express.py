@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signals
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.http.cookie import parse_cookie
 from django.middleware.csrf import CsrfViewMiddleware
@@ -82,6 +82,10 @@ class ExpressIntake:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             return self._take(WSGIRequest(environ), environ, start_response)
+        except SuspiciousOperation:
+            # Too many fields, say: Django answers it with its 400 page, as it would
+            # have without the express lane (nothing was counted or stored yet).
+            return None
         finally:
             signals.request_finished.send(sender=self.__class__)
 

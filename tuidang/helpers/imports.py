@@ -6,7 +6,6 @@ with their reasons, and the summary. The codes exist only in that response: they
 never stored, and the uploaded file never touches the disk (it is read in memory).
 """
 
-import csv
 import io
 
 from django import forms
@@ -22,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from tuidang.accounts.access import access_helper
+from tuidang.core import csvfiles
 from tuidang.imports import importer as imports
 from tuidang.registry import dates
 
@@ -141,7 +141,7 @@ def _upload(request: HttpRequest, helper, handler: MemoryUploadHandler) -> HttpR
 def _result_file(rows: list[list], outcome: imports.Outcome) -> HttpResponse:
     """The receipt codes and the report, as a CSV file to save (never stored here)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(["line", "ref", "outcome", "receipt_code", "field", "reason"])
     writer.writerows(sorted(rows, key=lambda row: row[0]))
     writer.writerow(["", "", "summary", "", "", outcome.summary()])

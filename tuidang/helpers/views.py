@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tuidang.accounts.access import access_helper
+from tuidang.core import params
 from tuidang.declaring.flow import handle_declaration_form
 from tuidang.declaring.forms import HelperSubmissionForm
 from tuidang.intake import service as intake
@@ -31,8 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
         counted_persons=Sum("person_count", filter=counted, default=0),
         held=Count("id", filter=Q(status=Status.HELD)),
     )
-    before = request.GET.get("before", "")
-    page = mine.filter(id__lt=int(before)) if before.isdigit() else mine
+    before = params.page_serial(request, "before")
+    page = mine if before is None else mine.filter(id__lt=before)
     rows = list(page.order_by("-id")[: PAGE_SIZE + 1])
     context = {
         "summary": summary,

@@ -251,6 +251,25 @@ class CsvReader:
             yield Item(lines[0], lines[-1], ref, csv_rows=group, csv_lines=lines)
 
 
+# A declaration nests four deep (the object, its persons, a person, their organizations).
+# Anything much deeper is refused on reading: deep values would otherwise reach the
+# schema's error messages and the pickling that sends lines to the worker processes,
+# which stops at Python's recursion limit.
+MAX_DEPTH = 16
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether lists and objects nest in `value` more than `limit` deep (no recursion)."""
+    level, depth = [value], 0
+    while containers := [each for each in level if isinstance(each, list | dict)]:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [child for each in containers
+                 for child in (each.values() if isinstance(each, dict) else each)]
+    return False
+
+
 class JsonLinesReader:
     """One declaration object a line, shaped like the API's item."""
 
@@ -266,6 +285,8 @@ class JsonLinesReader:
             item = Item(number, number)
             try:
                 obj = json.loads(raw)
+                if _deeper_than(obj, MAX_DEPTH):
+                    raise RecursionError
             except RecursionError:
                 item.problem(number, "", _("Not valid JSON: nested too deeply."))
                 yield item

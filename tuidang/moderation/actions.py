@@ -1,11 +1,13 @@
 """Moderators' decisions: each one changes a declaration and records itself, atomically."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tuidang.moderation.models import Contest, Decision
 from tuidang.registry import actions as registry_actions
+from tuidang.registry import dates, receipts
 from tuidang.registry.models import (
     Declaration,
     HeldEntry,
@@ -73,6 +75,36 @@ def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason
         return Decision.objects.create(
             moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
         )
+
+
+CONTEST_PURPOSE = "contest-reference"
+
+
+def file_contest(declaration: Declaration, account: str) -> tuple[Contest, str]:
+    """Someone's contest of a published declaration, for the moderators' queue; with the
+    reference its author sees the outcome with (shown once; only its keyed hash is kept,
+    under its own purpose, so it never verifies as a receipt code)."""
+    with transaction.atomic():
+        contest = Contest.objects.create(declaration=declaration, account=account,
+                                         filed_on=dates.today())
+        [secret] = receipts.new_secrets(1)
+        contest.reference_hash = receipts.verifier(settings.RECEIPT_KEY, CONTEST_PURPOSE)(
+            contest.pk, secret)
+        contest.save(update_fields=["reference_hash"])
+    return contest, receipts.make_code(contest.pk, secret)
+
+
+def find_contest(reference: str) -> Contest | None:
+    """The contest of a reference, or None."""
+    raw = receipts.normalize_code(reference)
+    if raw is None:
+        return None
+    number, secret = receipts.split_code(raw)
+    contest = Contest.objects.filter(pk=number).first()
+    if contest is not None and receipts.verify(settings.RECEIPT_KEY, number, secret,
+                                               bytes(contest.reference_hash), CONTEST_PURPOSE):
+        return contest
+    return None
 
 
 def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,

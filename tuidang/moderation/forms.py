@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tuidang.moderation.models import Decision
+from tuidang.registry.models import Declaration
+from tuidang.registry.schema import validate_plain_text
 
 DECLARATION_ACTIONS = [
     (a.value, a.label) for a in Decision.Action
@@ -80,3 +82,36 @@ class BulkRevokeForm(forms.Form):
         if first and last and first > last:
             self.add_error("last_day", _("The last day comes before the first."))
         return data
+
+
+# The public contest form; its page is public's (public/contest.py), behind the abuse gate.
+class ContestForm(forms.Form):
+    serial = forms.IntegerField(
+        label=_("Number of the statement (№)"), min_value=1, max_value=10**15,
+        help_text=_("It is shown on the statement's page, e.g. № 1042."),
+    )
+    account = forms.CharField(
+        label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Tell the moderators which person in it is you and that you did not ask "
+                    "anyone to declare for you. Do not include anything you want to keep "
+                    "secret."),
+    )
+
+    def clean_account(self) -> str:
+        value = self.cleaned_data["account"]
+        validate_plain_text(value.replace("\n", " ").replace("\r", " "))
+        return value
+
+    def clean_serial(self) -> Declaration:
+        declaration = Declaration.objects.filter(
+            pk=self.cleaned_data["serial"], is_published=True
+        ).first()
+        if declaration is None:
+            raise forms.ValidationError(_("No published statement has this number."))
+        return declaration
+
+
+class ContestLookupForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference of your contest"), max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))

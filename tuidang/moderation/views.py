@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tuidang.accounts.access import access_moderator
+from tuidang.core import params
 from tuidang.moderation import actions
 from tuidang.moderation.forms import DecisionForm
 from tuidang.moderation.models import Decision
@@ -102,10 +103,10 @@ def decide(request: HttpRequest, serial: int) -> HttpResponse:
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
     access_moderator(request.user)
-    before = request.GET.get("before", "")
+    before = params.page_serial(request, "before")
     decisions = Decision.objects.select_related("moderator")
-    if before.isdigit():
-        decisions = decisions.filter(id__lt=int(before))
+    if before is not None:
+        decisions = decisions.filter(id__lt=before)
     rows = list(decisions[:101])
     return render(
         request,

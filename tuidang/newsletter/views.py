@@ -14,6 +14,7 @@ from tuidang.news import markup
 from tuidang.newsletter import addresses, legal, mail, sending, tasks
 from tuidang.newsletter.forms import SignupForm
 from tuidang.newsletter.models import LegalPage, Subscriber
+from tuidang.protection import gate
 from tuidang.registry import dates
 
 
@@ -43,6 +44,11 @@ def _subscribe(address: str, language: str) -> None:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
+        # The gate declarations pass: each sign-up may send a mail to any address.
+        verdict = gate.check_form(request, gate.SIGNUPS)
+        if verdict.refuse:
+            return render(request, "newsletter/signup.html",
+                          {"form": form, "refused": verdict.refuse}, status=verdict.status)
         if form.is_valid():
             sending.prune_unconfirmed()
             _subscribe(form.cleaned_data["email"], form.cleaned_data["language"])
@@ -52,8 +58,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "newsletter/check_mail.html", {
                 "days": settings.NEWSLETTER_CONFIRM_DAYS,
             })
-    else:
-        form = SignupForm(initial={"language": translation.get_language()})
+        return render(request, "newsletter/signup.html", {"form": form}, status=400)
+    form = SignupForm(initial={"language": translation.get_language()})
     return render(request, "newsletter/signup.html", {"form": form})
 
 

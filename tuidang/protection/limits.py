@@ -34,6 +34,17 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+# What nginx's onion server passes as every Tor visitor's address (deploy/nginx): they
+# all reach us through the same local connection, so they are one submitter.
+ONION = "onion"
+
+
+def is_onion(request: HttpRequest) -> bool:
+    """Whether the request came through the onion service. Only a header our own proxy
+    sets can say so: a client's own header never reaches us (deploy/nginx replaces it)."""
+    return bool(settings.PROTECTION_ADDRESS_HEADER) and client_address(request) == ONION
+
+
 def _window_key(period: int, ttl: int) -> bytes:
     name = f"{_PREFIX}window-key:{period}"
     cache.add(name, secrets.token_hex(32), timeout=ttl)

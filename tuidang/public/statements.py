@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from tuidang.core import params
 from tuidang.public import statement_cards
 from tuidang.registry import dates, days
 from tuidang.registry.models import Declaration
@@ -36,20 +37,11 @@ def published() -> QuerySet[Declaration]:
     )
 
 
-def _serial(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name)
-    if value is None:
-        return None
-    if not value.isdigit() or len(value) > 18:
-        raise Http404("bad page")
-    return int(value)
-
-
 def _page(request: HttpRequest, queryset: QuerySet[Declaration],
           span: tuple[int, int] | None = None) -> dict:
     """One page of cards, newest first, with the serials the pager links to; `span`, the
     first and last serial the queryset can hold (a day's)."""
-    before, after = _serial(request, "before"), _serial(request, "after")
+    before, after = params.page_serial(request, "before"), params.page_serial(request, "after")
     if before is not None and after is not None:
         raise Http404("bad page")
     # One lower and one upper bound on the serial, the cursor's and the day's combined:

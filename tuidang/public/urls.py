@@ -2,8 +2,7 @@
 
 from django.urls import path, register_converter
 
-from tuidang.moderation import public as moderation_public
-from tuidang.public import statements, views
+from tuidang.public import contest, statements, views
 
 
 class DateConverter:
@@ -34,8 +33,8 @@ urlpatterns = [
     path("receipt/issued/", views.receipt_issued, name="receipt_issued"),
     path("receipt/text/", views.receipt_text, name="receipt_text"),
     path("privacy/declarants/", views.declarant_privacy, name="declarant_privacy"),
-    path("contest/", moderation_public.contest, name="contest"),
-    path("contest/status/", moderation_public.contest_status, name="contest_status"),
+    path("contest/", contest.contest, name="contest"),
+    path("contest/status/", contest.contest_status, name="contest_status"),
     path("statements/", statements.statement_list, name="statements"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
     path("statements/<int:serial>/", statements.statement_detail, name="statement"),

@@ -82,9 +82,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     form, declaration = _lookup(request)
     context = {"form": form, "declaration": declaration}
     if declaration is not None:
-        context["persons"] = declaration.persons
-        context["code"] = form.cleaned_data["code"]
-        context["revoked_reason"] = revoked_reason(declaration)
+        context.update(_found(form, declaration))
     status = 429 if form.has_error("code", RATE_LIMITED) else 200
     return render(request, "registry/receipt.html", context, status=status)
 
@@ -97,6 +95,15 @@ def revoked_reason(declaration) -> str:
                                           "moderator upheld the contest"),
              Revocation.Reason.MODERATOR: _("a moderator's decision")}
     return str(words.get(reason, "")) if reason else ""
+
+
+def _found(form: ReceiptLookupForm, declaration) -> dict:
+    """What the page shows of a declaration found by its code, and what its follow-up
+    forms (proof, entry, retraction) carry: the code, and the gate's token for it."""
+    code = form.cleaned_data["code"]
+    return {"persons": declaration.persons, "code": code,
+            "follow_up": gate.follow_up_token(code),
+            "revoked_reason": revoked_reason(declaration)}
 
 
 def _not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
@@ -127,13 +134,12 @@ def retract(request: HttpRequest) -> HttpResponse:
     if declaration is None:
         return _not_found(request, form)
     if request.POST.get("confirm") != "yes":
-        context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
-                   "persons": declaration.persons, "confirm_missing": True}
+        context = {"form": form, "declaration": declaration, "confirm_missing": True,
+                   **_found(form, declaration)}
         return render(request, "registry/receipt.html", context, status=400)
     declaration = actions.retract_with_receipt(form.cleaned_data["code"])
-    context = {"form": form, "declaration": declaration, "code": form.cleaned_data["code"],
-               "persons": declaration.persons, "retracted": True,
-               "revoked_reason": revoked_reason(declaration)}
+    context = {"form": form, "declaration": declaration, "retracted": True,
+               **_found(form, declaration)}
     return render(request, "registry/receipt.html", context)
 
 

@@ -6,7 +6,6 @@ and readable from any origin (`Access-Control-Allow-Origin: *`). They hold no ti
 day: dates only, in China Standard Time.
 """
 
-import csv
 import datetime
 import io
 import json
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from tuidang.core import csvfiles, params
 from tuidang.registry import dates, days
 from tuidang.stats import charts, conf, counters, history, opendata
 from tuidang.stats.models import Milestone
@@ -69,7 +69,7 @@ def count_json(request: HttpRequest) -> JsonResponse:
 
 def _csv(rows: list[list], max_age: int) -> HttpResponse:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csvfiles.writer(buffer, lineterminator="\r\n").writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     return _open(response, max_age)
 
@@ -159,11 +159,9 @@ def sectors_csv(request: HttpRequest) -> HttpResponse:
 @require_safe
 def statements_json(request: HttpRequest) -> HttpResponse:
     queryset = opendata.published()
-    before = request.GET.get("before", "")
-    if before:
-        if not before.isascii() or not before.isdigit() or len(before) > 18:
-            raise Http404("before= takes a serial number")
-        queryset = queryset.filter(id__lt=int(before))
+    before = params.page_serial(request, "before")
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
     rows = list(queryset.order_by("-id")[: STATEMENTS_PAGE + 1])
     more = len(rows) > STATEMENTS_PAGE
     rows = rows[:STATEMENTS_PAGE]

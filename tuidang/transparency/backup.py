@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tuidang.core.private import create_private, write_private
 from tuidang.transparency import keys
 from tuidang.transparency.export import export_log
 
@@ -73,6 +74,10 @@ def _pg_env(db: dict, name: str | None = None) -> dict:
 
 def _dump_database(target: Path) -> None:
     tmp = target.with_name(target.name + ".tmp")
+    # The dump holds staff sessions and second-factor secrets: private from the start
+    # (pg_dump and SQLite write into the file as it is, keeping its mode).
+    tmp.unlink(missing_ok=True)
+    create_private(tmp)
     if connection.vendor == "postgresql":
         subprocess.run(  # noqa: S603
             [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
@@ -92,9 +97,7 @@ def _dump_database(target: Path) -> None:
 
 
 def _write_secret(path: Path, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(value.strip() + "\n")
+    write_private(path, value.strip() + "\n", overwrite=True)
 
 
 def backup_keys(keys_dir: Path) -> list[str]:

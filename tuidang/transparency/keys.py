@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from tuidang.core.private import write_private
 from tuidang.tlog.note import Signer, generate_signer
 
 
@@ -16,10 +17,7 @@ def key_name() -> str:
 def create_key_file(path: Path) -> Signer:
     """Write a new private key to `path`, refusing to overwrite an existing one."""
     signer = generate_signer(key_name())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="ascii") as out:  # "x": never overwrite a key
-        out.write(signer.private_key_string() + "\n")
-    path.chmod(0o600)
+    write_private(path, signer.private_key_string() + "\n")  # never overwrites a key
     return signer
 
 

@@ -89,6 +89,11 @@ def state() -> LogState:
     return LogState.objects.get(pk=STATE_ID)
 
 
+def size() -> int:
+    """The tree size of the current checkpoint; 0 before the sequencer's first step."""
+    return LogState.objects.filter(pk=STATE_ID).values_list("size", flat=True).first() or 0
+
+
 def signed_checkpoint() -> bytes:
     data = LogState.objects.filter(pk=STATE_ID).values_list("signed_checkpoint", flat=True).first()
     return bytes(data) if data else b""

@@ -59,11 +59,15 @@ def tile(request: HttpRequest, tile_path: str) -> HttpResponse:
 
 
 def _tile_body(ref: tlog_tiles.TileRef) -> bytes:
+    # Only tiles the current tree covers are looked for: a path may name any number
+    # (x999/x999/… is canonical), and one past the database's integers must be a 404.
+    size = storage.size()
     if ref.is_entries:
-        # Serve only entries that the current checkpoint covers.
-        if ref.index * tlog_tiles.TILE_WIDTH + ref.width > storage.state().size:
+        if ref.index * tlog_tiles.TILE_WIDTH + ref.width > size:
             raise Http404("no such tile")
         return storage.entry_bundle(ref.index, ref.width)
+    if tlog_tiles.tile_width(size, ref.level, ref.index) < ref.width:
+        raise Http404("no such tile")
     body = tlog_tiles.tile_data_for(ref, storage.read_tile)
     if body is None:
         raise Http404("no such tile")

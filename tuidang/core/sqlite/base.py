@@ -20,9 +20,12 @@ by the same timeout (OPTIONS["timeout"]), after which it fails as SQLite would.
 import fcntl
 import os
 import time
+from pathlib import Path
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+from tuidang.core.private import create_private
 
 _FIRST_PAUSE = 0.0002
 _LONGEST_PAUSE = 0.001
@@ -30,6 +33,14 @@ _LONGEST_PAUSE = 0.001
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock: int | None = None
+
+    def get_new_connection(self, conn_params):
+        # The database holds staff sessions and second-factor secrets: created private,
+        # so its WAL and shared-memory files, which SQLite gives the database's mode,
+        # are private too.
+        if not self.is_in_memory_db():
+            create_private(Path(self.settings_dict["NAME"]))
+        return super().get_new_connection(conn_params)
 
     def _start_transaction_under_autocommit(self) -> None:
         self._take_writer_lock()

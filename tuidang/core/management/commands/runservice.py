@@ -1,17 +1,46 @@
 """Run the whole service in the foreground: web server, sequencer and task worker.
 
 Ctrl-C (or SIGTERM) stops all three cleanly; if one of them dies, the others are
-stopped too, so a half-running service never looks healthy.
+stopped too, so a half-running service never looks healthy. Without REDIS_URL it first
+starts the cache they share (core/sharedcache.py). Every hour it also runs
+`prune_sessions`, the timer that production has in deploy/systemd.
 """
 
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from tuidang.core.sharedcache import SharedCache
+
+PRUNE_INTERVAL = 3600  # seconds between runs of prune_sessions
+
+
+def _cache_socket() -> str:
+    path = Path(settings.VAR_DIR) / "cache.sock"
+    if len(str(path)) > 100:  # longer than a Unix socket's name may be
+        path = Path(tempfile.mkdtemp(prefix="tuidang-")) / "cache.sock"
+    return str(path)
+
+
+def _wait_for_cache(socket: str, server: subprocess.Popen) -> None:
+    cache = SharedCache(socket, {})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cache.get("ready")
+            return
+        except (OSError, EOFError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise CommandError("the shared cache did not start") from None
+            time.sleep(0.05)
 
 
 class Command(BaseCommand):
@@ -46,7 +75,17 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE", "tuidang.settings"),
             # Trying the service, one waits a minute, not ten, to see a declaration counted.
             "PUBLISH_INTERVAL": os.environ.get("PUBLISH_INTERVAL", "60")}
-        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in children.items()}  # noqa: S603
+        procs = {}
+        if not settings.REDIS_URL:
+            # One cache for all the processes below, so that a proof of work is accepted
+            # once and every limit counts once (core/sharedcache.py).
+            socket = _cache_socket()
+            env["SHARED_CACHE_SOCKET"] = socket
+            procs["cache"] = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "tuidang.core.sharedcache", socket], env=env)
+            _wait_for_cache(socket, procs["cache"])
+        procs.update((name, subprocess.Popen(cmd, env=env))  # noqa: S603
+                     for name, cmd in children.items())
         self.stdout.write(f"tuidang is running at http://{host}:{port}/ (Ctrl-C stops it)")
         stopping = False
 
@@ -56,13 +95,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        pruning, next_prune = None, time.monotonic()
         while not stopping and all(p.poll() is None for p in procs.values()):
+            # Ended staff sessions go every hour, as tuidang-prune.timer does in
+            # production; a process of its own, so a slow one never holds this loop.
+            if time.monotonic() >= next_prune and (pruning is None or
+                                                    pruning.poll() is not None):
+                pruning = subprocess.Popen(  # noqa: S603
+                    [*manage, "prune_sessions", "--verbosity", "0"], env=env)
+                next_prune = time.monotonic() + PRUNE_INTERVAL
             time.sleep(0.2)
         died = [name for name, proc in procs.items() if proc.poll() is not None]
         for name in died:
             if not stopping:
                 self.stderr.write(f"{name} exited with {procs[name].returncode}; stopping the rest")
-        for proc in procs.values():
+        for proc in [*procs.values(), *([pruning] if pruning else [])]:
             if proc.poll() is None:
                 proc.terminate()
         deadline = time.monotonic() + 10

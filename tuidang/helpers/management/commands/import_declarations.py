@@ -1,6 +1,5 @@
 """Import a helper's declarations from a CSV or JSON Lines file (docs/import.md)."""
 
-import csv
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from django.utils import translation
 from tqdm import tqdm
 
 from tuidang.accounts.access import is_helper
+from tuidang.core import csvfiles
 from tuidang.imports import importer as imports
 
 
@@ -87,12 +87,12 @@ class Command(BaseCommand):
         try:
             if report is not None:
                 report_file = open(report, "w", newline="", encoding="utf-8-sig")  # noqa: SIM115
-                report_writer = csv.writer(report_file)
+                report_writer = csvfiles.writer(report_file)
                 report_writer.writerow(imports.REPORT_COLUMNS)
             if receipts is not None and not dry_run:
                 fd = os.open(receipts, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 receipts_file = open(fd, "w", newline="", encoding="utf-8-sig")  # noqa: SIM115
-                receipts_writer = csv.writer(receipts_file)
+                receipts_writer = csvfiles.writer(receipts_file)
                 receipts_writer.writerow(imports.RECEIPT_COLUMNS)
             importer = imports.Importer(user, dry_run=dry_run, on_rejected=rejected,
                                         on_imported=imported, progress=progress,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tuidang.core.private import write_private
 from tuidang.registry.sealing import new_key_pair
 
 
@@ -24,10 +25,7 @@ class Command(BaseCommand):
             if path is not None and path.exists():
                 raise CommandError(f"{path} exists already; refusing to overwrite a key")
         private, public = new_key_pair()
-        private_key_out.parent.mkdir(parents=True, exist_ok=True)
-        with open(private_key_out, "x", encoding="ascii") as out:
-            out.write(private + "\n")
-        private_key_out.chmod(0o600)
+        write_private(private_key_out, private + "\n")
         if public_key_out is not None:
             public_key_out.write_text(public + "\n", encoding="ascii")
         self.stdout.write(f"private key written to {private_key_out}: move it off this server")
