@@ -22,6 +22,7 @@ F, J = "form", "json"
 ENDPOINTS = [
     Endpoint("log/checkpoint", "/log/checkpoint"),
     Endpoint("log/key", "/log/key"),
+    Endpoint("log/policy", "/log/policy"),
     Endpoint("log/^tile/(?P<tile_path>.+)$", "/log/tile/{tile}"),
     Endpoint("api/v1/openapi.json", "/api/v1/openapi.json"),
     Endpoint("api/v1/docs", "/api/v1/docs"),
@@ -47,7 +48,13 @@ ENDPOINTS = [
     *[Endpoint(f"receipt/{name}/", f"/{{lang}}/receipt/{name}/", post=F, methods=("POST",),
                fields=("code", "confirm", "follow_up", "altcha"))
       for name in ("retract", "proof", "entry")],
+    *[Endpoint(f"receipt/{name}/", f"/{{lang}}/receipt/{name}/", post=F, methods=("POST",),
+               fields=("code",))
+      for name in ("issued", "text")],
+    Endpoint("privacy/declarants/", "/{lang}/privacy/declarants/"),
     Endpoint("contest/", "/{lang}/contest/", post=F, methods=("GET", "POST")),
+    Endpoint("contest/status/", "/{lang}/contest/status/", post=F, methods=("GET", "POST"),
+             fields=("reference",)),
     Endpoint("statements/", "/{lang}/statements/"),
     Endpoint("statements/<isodate:day>/", "/{lang}/statements/{day}/"),
     Endpoint("statements/<int:serial>/", "/{lang}/statements/{int}/"),
