@@ -103,7 +103,8 @@ def _found(form: ReceiptLookupForm, declaration) -> dict:
     code = form.cleaned_data["code"]
     return {"persons": declaration.persons, "code": code,
             "follow_up": gate.follow_up_token(code),
-            "revoked_reason": revoked_reason(declaration)}
+            "revoked_reason": revoked_reason(declaration),
+            "publish_minutes": receipt_page.publish_minutes()}
 
 
 def _not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
