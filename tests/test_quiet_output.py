@@ -27,6 +27,8 @@ EXPECTED = re.compile(
     r"|\[WARNING\] Configuration allows spawning up to \d+ Python threads.*"
     r"|sequencer: (running \(SQLite: the writer lock serializes\)|leader, sequencing)"
     r"|WARNING django_tasks_db: Received \w+ - shutting down gracefully.*"
+    # granian, stopping a web worker still busy after its grace period: once, at the end
+    r"|\[WARNING\] Killing worker-\d+ after it refused to gracefully stop"
     r"|tuidang stopped"
 )
 
