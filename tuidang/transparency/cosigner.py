@@ -195,7 +195,7 @@ class Cosigner:
         result = gather(self._send, frozenset(waiting | busy))
         for name in result.cosigned:
             if self._failures.pop(name, None):
-                logger.info("witness %s cosigns again", name)
+                logger.debug("witness %s cosigns again", name)
         for name, reason in result.failed.items():
             failures = self._failures.get(name, (0, 0.0))[0] + 1
             if failures == 1:
