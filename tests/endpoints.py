@@ -120,6 +120,13 @@ ENDPOINTS = [
                             ("test/", ("POST",)), ("send/", ("POST",)))],
     Endpoint("editor/pages/<str:kind>/", "/{lang}/editor/pages/{text}/", "editor", F,
              methods=("GET", "POST")),
+    *[Endpoint(f"{name}/", f"/{{lang}}/{name}/")
+      for name in ("safe-access", "questions", "other-ways")],
+    Endpoint("editor/help/", "/{lang}/editor/help/", "editor"),
+    Endpoint("editor/help/new/", "/{lang}/editor/help/new/", "editor", F,
+             methods=("GET", "POST")),
+    Endpoint("editor/help/<int:pk>/", "/{lang}/editor/help/{int}/", "editor", F,
+             methods=("GET", "POST")),
 ]
 
 

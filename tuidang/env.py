@@ -96,3 +96,13 @@ def env_secret(name: str, file_default: Path | None = None) -> str | None:
     if not value:
         raise ImproperlyConfigured(f"{path} (for {name}) is empty")
     return value
+
+
+def env_url_list(name: str) -> list[str]:
+    """Comma-separated http(s) URLs (each with a host), or [] when unset or empty."""
+    urls = [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            raise ImproperlyConfigured(f"{name} must list http:// or https:// URLs, got {url!r}")
+    return urls

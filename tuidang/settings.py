@@ -8,7 +8,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.env import env_base_url, env_bool, env_dir, env_float, env_int, env_secret, env_str
+from tuidang.env import (
+    env_base_url,
+    env_bool,
+    env_dir,
+    env_float,
+    env_int,
+    env_secret,
+    env_str,
+    env_url_list,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TUIDANG_VAR_DIR", str(BASE_DIR / "var")))
@@ -64,6 +73,7 @@ INSTALLED_APPS = [
     "tuidang.stats",
     "django.contrib.sitemaps",
     "tuidang.news",
+    "tuidang.pages",
     "tuidang.newsletter",
     "tuidang.mirror",
 ]
@@ -317,6 +327,9 @@ if ONION_LOCATION:
     from tuidang.core.security import onion_base
 
     ONION_LOCATION = onion_base(ONION_LOCATION)
+# Other addresses of this site (mirrors that declarants may reach when the main address is
+# blocked), comma-separated http(s) URLs, listed on the safe-access page. Unset: none.
+MIRROR_URLS = env_url_list("MIRROR_URLS")
 
 # REDIS_URL (redis://host:port/db) shares rate limits, proof-of-work replays and log-in
 # throttling between processes and machines. Without it, the processes `make run` starts

@@ -24,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("", include(stats_urls.pages)),
     path("", include((news_urls.pages, "news"))),
     path("", include("tuidang.newsletter.urls")),
+    path("", include("tuidang.pages.urls")),
     prefix_default_language=True,
 )

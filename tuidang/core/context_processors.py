@@ -9,7 +9,7 @@ from django.utils.translation import get_language, override
 NAV_URLS = (
     "home", "declare", "statements", "statistics", "news:list", "receipt", "verify",
     "helpers:home", "counting_rule", "open_data", "newsletter:signup", "login", "logout",
-    "declarant_privacy",
+    "declarant_privacy", "pages:safe_access", "pages:questions",
 )
 
 

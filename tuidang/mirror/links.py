@@ -28,6 +28,7 @@ from tuidang.mirror import plan
 LANGUAGE_PAGES = frozenset({
     "home", "counting_rule", "verify", "statistics", "milestones", "open_data",
     "news:public_statements", "newsletter:terms", "newsletter:privacy", "declarant_privacy",
+    "pages:safe_access", "pages:questions", "pages:other_ways",
 })
 ROOT_FILES = frozenset({
     "count_json", "data_daily_json", "data_daily_csv", "data_totals", "data_regions",
