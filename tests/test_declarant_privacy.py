@@ -7,8 +7,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("lang", "heading", "said"), [
-    ("zh-hans", "声明人的隐私", "收据码是撤回的唯一途径"),
-    ("zh-hant", "聲明人的隱私", "收據碼是撤回的唯一途徑"),
+    ("zh-hans", "声明人的隐私", "查询密码是撤回的唯一途径"),
+    ("zh-hant", "聲明人的隱私", "查詢密碼是撤回的唯一途徑"),
     ("en", "Privacy for declarants", "The receipt code is the only way to withdraw."),
 ])
 def test_it_tells_a_declarant_what_is_public_sealed_and_removed(lang, heading, said):

@@ -24,9 +24,27 @@ class DecisionError(ValueError):
     """The decision does not apply to the declaration in its current state."""
 
 
+def _applies(declaration: Declaration) -> dict[str, bool]:
+    """Which of a declaration's decisions its current state allows: the one rule that both
+    the decision page (which offers only these) and `_apply` follow."""
+    held = declaration.status == Status.HELD
+    pending = declaration.statement_status == StatementStatus.PENDING and (
+        declaration.status not in (Status.REJECTED, Status.REVOKED))
+    return {
+        Action.ACCEPT: held, Action.REJECT: held,
+        Action.APPROVE_STATEMENT: pending, Action.REJECT_STATEMENT: pending,
+        Action.REVOKE: declaration.status == Status.ACCEPTED,
+    }
+
+
+def valid_actions(declaration: Declaration) -> list[str]:
+    """The decisions a moderator may take on the declaration now, in the page's order."""
+    return [action for action, allowed in _applies(declaration).items() if allowed]
+
+
 def _apply(declaration: Declaration, action: str, person: int | None = None) -> None:
     if action in (Action.ACCEPT, Action.REJECT):
-        if declaration.status != Status.HELD:
+        if not _applies(declaration)[action]:
             raise DecisionError(_("Only a held declaration can be accepted or rejected."))
         declaration.status = Status.ACCEPTED if action == Action.ACCEPT else Status.REJECTED
         if action == Action.REJECT and declaration.statement_status == StatementStatus.PENDING:
@@ -39,7 +57,7 @@ def _apply(declaration: Declaration, action: str, person: int | None = None) -> 
             PendingEntry.objects.create(declaration=declaration, data=held.data)
         held.delete()
     elif action in (Action.APPROVE_STATEMENT, Action.REJECT_STATEMENT):
-        if declaration.statement_status != StatementStatus.PENDING:
+        if not _applies(declaration)[action]:
             raise DecisionError(_("This statement is not waiting for review."))
         declaration.statement_status = (
             StatementStatus.APPROVED if action == Action.APPROVE_STATEMENT
@@ -47,7 +65,7 @@ def _apply(declaration: Declaration, action: str, person: int | None = None) -> 
         )
         declaration.save(update_fields=["statement_status"])
     elif action == Action.REVOKE:
-        if declaration.status != Status.ACCEPTED:
+        if not _applies(declaration)[action]:
             raise DecisionError(_("Only an accepted declaration can be revoked."))
         _revoke(declaration, Revocation.Reason.MODERATOR, person)
     else:

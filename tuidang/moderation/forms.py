@@ -36,12 +36,29 @@ class PersonChoiceForm(forms.Form):
 
 
 class DecisionForm(PersonChoiceForm):
-    action = forms.ChoiceField(label=_("Decision"), choices=DECLARATION_ACTIONS)
+    """A decision on a declaration: only those its state allows (`actions`), offered as
+    radio buttons of which none is chosen beforehand, so that nothing destructive is one
+    careless click away."""
+
+    action = forms.ChoiceField(label=_("Decision"), choices=DECLARATION_ACTIONS,
+                               widget=forms.RadioSelect)
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give a reason for the decision.")},
     )
     field_order = ["action", "who", "reason"]
+
+    def __init__(self, *args, actions=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if actions is not None:
+            self.offer(actions)
+
+    def offer(self, actions: list[str]) -> None:
+        """Show only these decisions. Any decision still validates here, so that one the
+        state no longer allows (another moderator was quicker) is refused by
+        moderation.actions with words that say why."""
+        self.fields["action"].widget.choices = [
+            (value, label) for value, label in DECLARATION_ACTIONS if value in actions]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -55,6 +72,7 @@ class ContestDecisionForm(PersonChoiceForm):
         label=_("Decision"),
         choices=[(a.value, a.label) for a in (Decision.Action.UPHOLD_CONTEST,
                                               Decision.Action.DISMISS_CONTEST)],
+        widget=forms.RadioSelect,  # none chosen beforehand: upholding revokes
     )
     reason = DecisionForm.base_fields["reason"]
     field_order = ["action", "who", "reason"]

@@ -1,9 +1,11 @@
-"""The audit trail of staff decisions. Staff actions carry a time; declarants' never do."""
+"""The audit trail of staff decisions. Like everything stored, a decision carries only its
+day (China Standard Time), never a time of day."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tuidang.registry import dates
 from tuidang.registry.models import Declaration
 
 
@@ -25,7 +27,7 @@ class Decision(models.Model):
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     reason = models.CharField(max_length=500)
-    decided_at = models.DateTimeField(auto_now_add=True)
+    decided_on = models.DateField(default=dates.today)
 
     class Meta:
         ordering = ["-id"]

@@ -12,7 +12,8 @@ from tuidang.accounts.access import access_moderator
 from tuidang.core import params
 from tuidang.moderation import actions
 from tuidang.moderation.forms import DecisionForm
-from tuidang.moderation.models import Decision
+from tuidang.moderation.models import Contest, Decision
+from tuidang.registry import screening
 from tuidang.registry.models import Declaration, StatementStatus, Status
 
 QUEUE_SIZE = 100
@@ -33,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "held": Declaration.objects.filter(status=Status.HELD).count(),
         "statements": Declaration.objects.filter(statement_status=StatementStatus.PENDING)
         .exclude(status__in=[Status.REJECTED, Status.REVOKED]).count(),
+        "contests": Contest.objects.filter(state=Contest.State.OPEN).count(),
         "recent": Decision.objects.select_related("moderator")[:10],
     }
     return render(request, "moderation/dashboard.html", context)
@@ -63,8 +65,12 @@ def access_declaration(request: HttpRequest, serial: int) -> Declaration:
 def _declaration_page(
     request: HttpRequest, found: Declaration, form: DecisionForm, status: int = 200
 ) -> HttpResponse:
+    duplicates = []
+    if found.status == Status.HELD and found.hold_reason == screening.HOLD_DUPLICATE:
+        duplicates = screening.earlier_duplicates(found)
     context = {
         "declaration": found,
+        "duplicates": duplicates,
         "persons": found.persons,
         "decisions": list(found.decisions.select_related("moderator")),
         "form": form,
@@ -77,14 +83,16 @@ def _declaration_page(
 @require_GET
 def declaration(request: HttpRequest, serial: int) -> HttpResponse:
     found = access_declaration(request, serial)
-    return _declaration_page(request, found, DecisionForm(persons=found.persons))
+    return _declaration_page(request, found, DecisionForm(
+        persons=found.persons, actions=actions.valid_actions(found)))
 
 
 @login_required
 @require_POST
 def decide(request: HttpRequest, serial: int) -> HttpResponse:
     found = access_declaration(request, serial)
-    form = DecisionForm(request.POST, persons=found.persons)
+    form = DecisionForm(request.POST, persons=found.persons,
+                        actions=actions.valid_actions(found))
     if form.is_valid():
         try:
             actions.decide(request.user, found.pk, form.cleaned_data["action"],
@@ -93,6 +101,7 @@ def decide(request: HttpRequest, serial: int) -> HttpResponse:
             form.add_error(None, str(exc))
     if form.errors:
         found.refresh_from_db()
+        form.offer(actions.valid_actions(found))
         return _declaration_page(request, found, form, status=400)
     messages.success(request, _("Decision recorded."))
     return redirect("moderation:declaration", serial=found.pk)

@@ -32,11 +32,10 @@ from django.utils.translation import ngettext
 from tuidang.accounts.access import is_helper, is_verified
 from tuidang.protection import limits, pow
 from tuidang.protection.models import SurgeMode, SurgeSetting
+from tuidang.registry.screening import HOLD_NO_POW, HOLD_SURGE
 
 HONEYPOT_FIELD = "homepage"
 FOLLOW_UP_FIELD = "follow_up"  # a receipt look-up's follow-ups (see follow_up_token)
-HOLD_NO_POW = "no-pow"
-HOLD_SURGE = "surge"
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ from tuidang.tlog.fields import ORGANIZATIONS  # noqa: F401 (the log's, in its o
 
 
 class Organization(models.TextChoices):
-    PARTY = "party", _("Chinese Communist Party (adults)")
-    LEAGUE = "league", _("Communist Youth League (ages 14–28)")
-    PIONEERS = "pioneers", _("Young Pioneers (children under 14)")
+    # Worded by who may quit, not who may join: an adult who once wore the red scarf
+    # quits the Young Pioneers as validly as a child (docs/i18n.md, the glossary).
+    PARTY = "party", _("Quit the Party: anyone who joined the Chinese Communist Party")
+    LEAGUE = "league", _("Quit the League: anyone who joined the Communist Youth League, "
+                         "however long ago")
+    PIONEERS = "pioneers", _("Quit the Pioneers: anyone who wore the red scarf, adults too")
 
 
 class Channel(models.TextChoices):

@@ -29,13 +29,12 @@ from tuidang.registry.models import (
     Revocation,
     Status,
 )
-from tuidang.registry.screening import hold_reason, named_earlier
+from tuidang.registry.screening import HOLD_ENTRY, hold_reason, named_earlier
 from tuidang.tlog.declaration import summarize_declaration
 from tuidang.tlog.entry import EntryError, encode_entry, parse_entry
 from tuidang.tlog.tally import Delta, tally_delta
 from tuidang.transparency import storage
 
-HOLD_ENTRY = "entry"
 _COLUMNS = (
     # Read as text: SQLite's driver would otherwise call Django's date converter per row.
     "id", Cast("received_on", CharField()), "channel", "status", "log_index", "hold_reason",
