@@ -150,3 +150,13 @@ def test_decisions_keep_and_show_only_their_day_in_china_time(client, mona, monk
     assert not any(f.get_internal_type() == "DateTimeField" for f in Decision._meta.fields)
     html = client.get("/en/moderation/audit/").content.decode()
     assert "2026-03-02" in html and "20:30" not in html and "04:30" not in html
+
+
+def test_whom_to_revoke_is_asked_only_when_revoking_is_offered(client, mona):
+    first, held = held_duplicate(client)
+    login_verified(client, mona)
+    held_page = client.get(f"/en/moderation/declarations/{held.pk}/").content.decode()
+    assert radios(held_page, "who") == {}
+    accepted_page = client.get(f"/en/moderation/declarations/{first.pk}/").content.decode()
+    assert set(radios(accepted_page, "who")) == {"all", "0"}
+    assert not any(radios(accepted_page, "who").values())

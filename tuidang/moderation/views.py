@@ -71,6 +71,7 @@ def _declaration_page(
     context = {
         "declaration": found,
         "duplicates": duplicates,
+        "can_revoke": Decision.Action.REVOKE in actions.valid_actions(found),
         "persons": found.persons,
         "decisions": list(found.decisions.select_related("moderator")),
         "form": form,
