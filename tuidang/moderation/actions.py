@@ -91,7 +91,8 @@ def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
         _apply(declaration, action, person)
         return Decision.objects.create(
-            moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
+            moderator=moderator, declaration=declaration, action=action, reason=reason[:500],
+            decided_on=dates.today(),
         )
 
 
@@ -147,7 +148,8 @@ def decide_contest(moderator: AbstractBaseUser, contest_id: int, action: str,
             raise DecisionError(_("Unknown decision."))
         contest.save(update_fields=["state"])
         return Decision.objects.create(
-            moderator=moderator, declaration=declaration, action=action, reason=reason[:500]
+            moderator=moderator, declaration=declaration, action=action, reason=reason[:500],
+            decided_on=dates.today(),
         )
 
 
@@ -162,7 +164,7 @@ def bulk_revoke(moderator: AbstractBaseUser, declarations, reason: str) -> int:
             registry_actions.revoke_declaration(declaration, Revocation.Reason.MODERATOR)
         Decision.objects.bulk_create(
             Decision(moderator=moderator, declaration=d, action=Action.REVOKE,
-                     reason=reason[:500])
+                     reason=reason[:500], decided_on=dates.today())
             for d in targets
         )
     return len(targets)

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.registry import dates
 from tuidang.registry.models import Declaration
 
 
@@ -27,7 +26,7 @@ class Decision(models.Model):
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     reason = models.CharField(max_length=500)
-    decided_on = models.DateField(default=dates.today)
+    decided_on = models.DateField()  # the day, China Standard Time (registry.dates)
 
     class Meta:
         ordering = ["-id"]

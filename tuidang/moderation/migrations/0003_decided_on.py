@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import migrations, models
 
-import tuidang.registry.dates
-
 
 def days_from_times(apps, schema_editor) -> None:
     Decision = apps.get_model("moderation", "Decision")
@@ -29,7 +27,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField("decision", "decided_on", models.DateField(null=True)),
         migrations.RunPython(days_from_times, migrations.RunPython.noop),
-        migrations.AlterField("decision", "decided_on",
-                              models.DateField(default=tuidang.registry.dates.today)),
+        migrations.AlterField("decision", "decided_on", models.DateField()),
         migrations.RemoveField("decision", "decided_at"),
     ]
