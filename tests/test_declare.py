@@ -20,7 +20,7 @@ def test_it_shows_the_form_without_javascript(client):
     # Only our own proof-of-work widget files, which the form does not need to work.
     scripts = re.findall(r"<script[^>]*>", html)
     assert all(re.search(r' src="/static/protection/[^"]+\.js"', t) for t in scripts)
-    assert "Young Pioneers" in html and "under 14" in html
+    assert "Young Pioneers" in html and "wore the red scarf, adults too" in html
 
 
 def test_it_accepts_one_person_and_shows_the_receipt_once(client):

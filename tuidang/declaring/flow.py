@@ -15,11 +15,12 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from tuidang.declaring import once
-from tuidang.declaring.forms import PersonFormSet
+from tuidang.declaring.forms import ALL_ORGANIZATIONS, PersonFormSet
 from tuidang.declaring.receipt_page import receipt_response, repeated
 from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
 from tuidang.registry import schema
+from tuidang.registry.choices import ORGANIZATIONS
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"
@@ -32,7 +33,8 @@ def _read(post: QueryDict, key: str, name: str):
     if name in _CHECKBOXES:
         return schema.form_bool(post.get(key))
     if name in _MULTIPLE:
-        return post.getlist(key)
+        values = post.getlist(key)
+        return list(ORGANIZATIONS) if ALL_ORGANIZATIONS in values else values
     if name in _NUMBERS:
         return schema.text_year(post.get(key))
     return post.get(key, "")

@@ -37,6 +37,16 @@ def _text(label, max_length: int, help_text: str = "", rows: int = 0) -> forms.C
                            help_text=help_text, widget=widget)
 
 
+# One box that ticks all three organizations (退党团队, "the three withdrawals"), first in
+# the list: most declarants quit all three, and without JavaScript a box cannot tick the
+# others. flow.form_input reads it as the three; the schema never sees it.
+ALL_ORGANIZATIONS = "all"
+ORGANIZATION_CHOICES = [
+    (ALL_ORGANIZATIONS, _("All three: quit the Party, the League and the Pioneers (三退)")),
+    *Organization.choices,
+]
+
+
 class PersonForm(forms.Form):
     display_name = forms.CharField(
         label=_("Name to display"), max_length=schema.MAX_NAME_LENGTH,
@@ -44,7 +54,7 @@ class PersonForm(forms.Form):
     )
     is_real_name = forms.BooleanField(label=_("This is the person's real name"), required=False)
     organizations = forms.MultipleChoiceField(
-        label=_("Organizations quit"), choices=Organization.choices,
+        label=_("Organizations quit"), choices=ORGANIZATION_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
     region = forms.ChoiceField(

@@ -12,13 +12,13 @@ SHIPPED = [{'order': 10,
                   '\n'
                   '入过哪个组织，就可以声明退出哪个；入过几个，就退几个。只入过少先队的人，也可以声明退队。\n'
                   '\n'
-                  '在声明表格上，为每个人勾选他要退出的组织即可。',
+                  '在声明表格上，为每个人勾选他要退出的组织；三个都退的，勾选“全部三个”即可。',
   'title_zh_hant': '什麼是「三退」？',
   'body_zh_hant': '三退是退出中國共產黨（退黨）、共青團（退團）和少先隊（退隊）。這三個組織幾乎涵蓋了每個年齡段：小學時入少先隊，中學時入共青團，成年後入黨。\n'
                   '\n'
                   '入過哪個組織，就可以聲明退出哪個；入過幾個，就退幾個。只入過少先隊的人，也可以聲明退隊。\n'
                   '\n'
-                  '在聲明表格上，為每個人勾選他要退出的組織即可。',
+                  '在聲明表格上，為每個人勾選他要退出的組織；三個都退的，勾選「全部三個」即可。',
   'title_en': 'What are the “three withdrawals” (三退)?',
   'body_en': 'Quitting the Chinese Communist Party (退党), the Communist Youth League (退团) and the '
              'Young Pioneers (退队). Between them the three organizations take in nearly every age: '
@@ -29,7 +29,8 @@ SHIPPED = [{'order': 10,
              'quits each of them. Someone who was only ever a Young Pioneer can declare that they '
              'quit the Pioneers.\n'
              '\n'
-             'On the declaration form you tick, for each person, the organizations they quit.'},
+             'On the declaration form you tick, for each person, the organizations they quit; '
+             'to quit all three, tick “All three”.'},
  {'order': 20,
   'title_zh_hans': '用化名或小名可以吗？',
   'body_zh_hans': '可以。化名、小名和真名同样有效，计入总数时没有任何区别。很多人用化名声明，以保护自己和家人。\n'
