@@ -160,3 +160,23 @@ def test_whom_to_revoke_is_asked_only_when_revoking_is_offered(client, mona):
     accepted_page = client.get(f"/en/moderation/declarations/{first.pk}/").content.decode()
     assert set(radios(accepted_page, "who")) == {"all", "0"}
     assert not any(radios(accepted_page, "who").values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_each_old_decision_as_its_day_in_china_time(client, mona):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    declare(client, "张三")
+    declaration = Declaration.objects.get()
+    executor = MigrationExecutor(connection)
+    before, after = [("moderation", "0002_contest_reference")], [("moderation", "0003_decided_on")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    decision = old.get_model("moderation", "Decision").objects.create(
+        moderator_id=mona.pk, declaration_id=declaration.pk, action="reject", reason="x")
+    old.get_model("moderation", "Decision").objects.filter(pk=decision.pk).update(
+        decided_at=datetime.datetime(2026, 3, 1, 20, 30, tzinfo=datetime.UTC))
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert Decision.objects.get(pk=decision.pk).decided_on == datetime.date(2026, 3, 2)
