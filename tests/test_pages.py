@@ -245,3 +245,16 @@ def test_an_entry_without_any_title_is_refused_and_nothing_changes(client, erin)
     assert response.status_code == 400
     assert "至少用一种语言" in response.content.decode()
     assert Entry.objects.count() == before
+
+
+@pytest.mark.parametrize("lang, heading, hotline", [
+    ("zh-hans", "其他声明方式", "热线"), ("zh-hant", "其他聲明方式", "熱線"),
+    ("en", "Other ways to declare", "Hotline"),
+])
+def test_it_lists_other_ways_in_each_language(client, db, lang, heading, hotline):
+    Entry.objects.create(kind=Kind.HOTLINE, updated_on=dates.today(), title_en="Line",
+                         body_en="+1 000")
+    html = page(client, "pages:other_ways", lang)
+    assert f"<h1>{heading}</h1>" in html and f"<h2>{hotline}</h2>" in html
+    assert "+1 000" in html
+    assert url("pages:safe_access", lang=lang) in html and url("declare", lang=lang) in html
