@@ -32,7 +32,8 @@ ENDPOINTS = [
     Endpoint("altcha/challenge", "/altcha/challenge"),
     Endpoint("count.json", "/count.json"),
     *[Endpoint(f"data/{name}", f"/data/{name}") for name in (
-        "daily.json", "daily.csv", "totals.json", "regions.csv", "sectors.csv",
+        "daily.json", "daily.csv", "weekly.json", "weekly.csv", "monthly.json",
+        "monthly.csv", "yearly.json", "yearly.csv", "totals.json", "regions.csv", "sectors.csv",
         "statements.json")],
     Endpoint("^data/statements/(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})\\.jsonl$",
              "/data/statements/{day}.jsonl"),
