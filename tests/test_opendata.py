@@ -159,7 +159,7 @@ def test_regions_and_sectors_csv(client, mona):
     assert rows == [
         ["region", "name", "persons"],
         ["beijing", "Beijing", "2"],
-        ["overseas:US", "Overseas: United States of America", "1"],
+        ["overseas:US", "Overseas: United States", "1"],
         ["-", "Not given", "1"],
     ]
     assert sum(int(r[2]) for r in rows[1:]) == counters()["persons"]

@@ -104,11 +104,15 @@ def make_content() -> dict[str, str]:
 def page_bytes(page, url: str) -> tuple[int, int]:
     """Load `url` with nothing cached; the status and the bytes of every response."""
     responses: list = []
-    page.on("response", responses.append)
+
+    def keep(response) -> None:
+        responses.append(response)
+
+    page.on("response", keep)
     try:
         response = page.goto(url, wait_until="networkidle")
     finally:
-        page.remove_listener("response", responses.append)
+        page.remove_listener("response", keep)
     size = 0
     for each in responses:
         if each.url.endswith("/axe.min.js") or not 200 <= each.status < 300:
