@@ -129,14 +129,15 @@ def test_it_exports_the_public_site_with_relative_links_that_all_resolve(client,
         for page in ("", "statements/", "statistics/", "milestones/", "data/", "verify/",
                      "counting/", "news/", "news/public-statements/", "terms/", "privacy/",
                      f"statements/{dates.today()}/", "statements/today/",
-                     f"statements/{with_statement.pk}/"):
+                     f"statements/{with_statement.pk}/", "statements/featured/"):
             assert (site / language / page / "index.html").is_file(), (language, page)
         assert not (site / language / "declare").exists()
         assert not (site / language / "receipt").exists()
         assert not (site / language / "moderation").exists()
     for name in ("index.html", "count.json", "data/daily.csv", "data/daily.json",
                  "data/totals.json", "data/regions.csv", "data/sectors.csv",
-                 "data/statements.json", "feeds/statements.atom", "feeds/milestones.atom",
+                 "data/statements.json", "data/weekly.csv", "data/monthly.json",
+                 "data/yearly.csv", "feeds/statements.atom", "feeds/milestones.atom",
                  "feeds/news.atom", "feeds/news-en.atom", "static/css/site.css",
                  "log/checkpoint", "log/key",
                  f"data/statements/{dates.today() - datetime.timedelta(days=1)}.jsonl",
@@ -192,7 +193,7 @@ def test_a_second_export_rewrites_only_what_changed(client, mona, tmp_path):
     after = snapshot(site)
     changed = {p for p in after if before.get(p) != after[p]}
     assert changed <= ALWAYS, sorted(changed)
-    # At most count.json, whose as_of changes when the second does.
+    # At most count.json (its figures are for today).
     assert re.search(r"wrote [01],", unchanged) and "deleted 0" in unchanged
 
     declare_many(client, 5, prefix="新")

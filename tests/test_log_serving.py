@@ -85,13 +85,16 @@ def test_the_key_is_the_published_verifier_key(client):
     assert len(key_id) == 8
 
 
-def test_the_home_page_shows_the_checkpoint_and_links_to_verification(client):
+def test_the_home_page_links_to_verification_which_shows_the_checkpoint(client):
     make_log(client, 2)
     html = client.get("/en/").content.decode()
-    assert "test.tuidang.example/log\n2\n" in html
+    # The raw checkpoint is for specialists: on /verify/, not on the home page.
+    assert "test.tuidang.example/log\n2\n" not in html
     assert "/en/verify/" in html
     verify = client.get("/en/verify/").content.decode()
+    assert "test.tuidang.example/log\n2\n" in verify
     assert client.get("/log/key").content.decode().strip() in verify
+    assert "the signed log holds 2 entries" in verify and "pip install --no-deps ." in verify
 
 
 def test_level_0_tiles_are_computed_from_the_entry_bundles_not_stored(client):

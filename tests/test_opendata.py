@@ -159,7 +159,7 @@ def test_regions_and_sectors_csv(client, mona):
     assert rows == [
         ["region", "name", "persons"],
         ["beijing", "Beijing", "2"],
-        ["overseas:US", "Overseas: United States of America", "1"],
+        ["overseas:US", "Overseas: United States", "1"],
         ["-", "Not given", "1"],
     ]
     assert sum(int(r[2]) for r in rows[1:]) == counters()["persons"]
@@ -275,6 +275,7 @@ def test_the_open_data_page_documents_every_file(client, lang):
     html = response.content.decode()
     for name in ["/data/daily.csv", "/data/daily.json", "/data/totals.json",
                  "/data/regions.csv", "/data/sectors.csv", "/data/statements.json",
+                 "/data/weekly.csv", "/data/monthly.json", "/data/yearly.csv",
                  "/feeds/statements.atom", "/feeds/milestones.atom", "CC0 1.0"]:
         assert name in html
     for column in DAILY_HEADER:

@@ -31,7 +31,7 @@ def test_the_pages_show_the_signed_totals_not_the_counters(client):
     assert (count["persons"], count["by_organization"]["party"]) == (2, 2)
     assert client.get("/data/totals.json").json()["persons"] == 2
     home = client.get("/en/").content.decode()
-    assert '<strong id="total">2</strong>' in home and "1,000" not in home
+    assert 'id="total">2<' in home and "1,000" not in home
 
 
 def test_a_counter_that_disagrees_with_the_log_stops_publication(client):

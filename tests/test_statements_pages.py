@@ -121,7 +121,7 @@ def test_a_page_costs_the_same_few_queries_however_many_cards(
         assert client.get(f"/en/statements/?after={published[5]}").status_code == 200
 
 
-def test_a_card_escapes_everything_and_shows_each_person(client):
+def test_a_card_escapes_everything_and_reads_as_a_statement(client):
     declaration = Declaration.objects.create(
         channel="self", received_on=dates.today(), receipt_hash=b"x", person_count=2,
         party_count=1, league_count=1, pioneers_count=1, status="accepted", is_published=True,
@@ -135,13 +135,12 @@ def test_a_card_escapes_everything_and_shows_each_person(client):
     days.record({dates.today(): [declaration.pk, declaration.pk]})
     html = client.get("/en/statements/").content.decode()
     assert "<b>" not in html and "<i>" not in html
-    assert "<h3>&lt;i&gt;标题&lt;/i&gt;</h3>" in html
+    assert f'<a href="/en/statements/{declaration.pk}/">&lt;i&gt;标题&lt;/i&gt;</a></h3>' in html
     assert "<p>第一行<br>第二行 &lt;b&gt;&amp;&lt;/b&gt;</p>" in html
-    assert ('<span class="name">&lt;b&gt;张三&lt;/b&gt;</span> <span class="tag">real name</span>'
-            " — Party, League · Overseas (FR) · Teacher</li>") in html
-    assert '<span class="name">李四</span> — Pioneers</li>' in html
-    assert "· 2 people</header>" in html
-    assert f'<a href="/en/statements/{declaration.pk}/">' in html
+    assert ('<span>Declared by: <span class="name">&lt;b&gt;张三&lt;/b&gt;</span> and 1 other'
+            "</span><span>Overseas · France</span>") in html
     zh = client.get(f"/zh-hans/statements/{dates.today().isoformat()}/").content.decode()
     assert f'<a href="/zh-hans/statements/{declaration.pk}/">' in zh
-    assert "Party" not in zh.split("<main>")[1]  # the labels are translated
+    assert '声明人：<span class="name">&lt;b&gt;张三&lt;/b&gt;</span> 等 2 人' in zh
+    assert "<span>海外 · 法国</span>" in zh
+    assert "Declared" not in zh.split("<main>")[1]  # the labels are translated

@@ -24,6 +24,7 @@ from tuidang.registry.choices import ORGANIZATIONS
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"
+REMOVE_PERSON = "remove_person"  # its value: the row to remove
 # How the browser sends a person's fields that are not plain text (forms.PersonForm's
 # widgets): a checkbox, a group of checkboxes, a number typed as text.
 _CHECKBOXES, _MULTIPLE, _NUMBERS = {"is_real_name"}, {"organizations"}, {"birth_year"}
@@ -46,6 +47,24 @@ def _rows(post: QueryDict) -> int:
     except ValueError:
         return 0
     return min(max(total, 0), schema.MAX_PERSONS + 1)  # one more is refused as too many
+
+
+def without_row(post: QueryDict, row: int) -> QueryDict:
+    """The posted form with one person's row taken out and the rows after it moved up."""
+    total = _rows(post)
+    data = post.copy()
+    if not 0 <= row < total or total <= 1:
+        return data
+    for later in range(row, total):
+        for name in schema.PERSON_FIELDS:
+            key, following = f"{PREFIX}-{later}-{name}", f"{PREFIX}-{later + 1}-{name}"
+            values = post.getlist(following) if later + 1 < total else []
+            if values:
+                data.setlist(key, values)
+            else:
+                data.pop(key, None)
+    data[f"{PREFIX}-TOTAL_FORMS"] = str(total - 1)
+    return data
 
 
 def form_input(post: QueryDict, model: type[schema.Declaration]) -> tuple[dict, list[int]]:
@@ -115,6 +134,15 @@ def handle_declaration_form(
         data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
         context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
                        show_errors=False, focus_last=grown)
+        return render(request, template, context)
+    if REMOVE_PERSON in request.POST:
+        try:
+            row = int(request.POST[REMOVE_PERSON])
+        except ValueError:
+            row = -1
+        data = without_row(request.POST, row)
+        context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
+                       show_errors=False)
         return render(request, template, context)
     posted = once.identify(request)
     if posted is not None and (again := once.repeat(posted)) is not None:

@@ -6,14 +6,12 @@ fields. Without JavaScript, "add a person" is a submit button that renders the f
 again with one more row (see declaring.py).
 """
 
-import functools
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from tuidang.registry import schema
+from tuidang.registry import countries, schema
 from tuidang.registry.choices import HELPER_CHANNELS, Organization, Region, Sector
 
 
@@ -21,14 +19,16 @@ def _blank(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
-@functools.cache
-def _countries_in(language: str | None) -> tuple[tuple[str, str], ...]:
-    codes = set(schema.country_codes())
-    return tuple((code, str(name)) for code, name in countries if code in codes)
-
-
-def _country_choices() -> list[tuple[str, str]]:
-    return _blank(_("Not given")) + list(_countries_in(get_language()))
+def _country_choices() -> list:
+    """The countries most declarants abroad live in first, then all others in the
+    reader's order (registry/countries.py), as two groups of the select."""
+    named = countries.ordered(schema.country_codes(), get_language() or "zh-hans")
+    common = len([code for code in countries.COMMON if code in dict(named)])
+    return [
+        *_blank(_("Not given")),
+        (_("Where most declarants abroad live"), list(named[:common])),
+        (_("All countries, by name"), list(named[common:])),
+    ]
 
 
 def _text(label, max_length: int, help_text: str = "", rows: int = 0) -> forms.CharField:

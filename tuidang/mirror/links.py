@@ -29,11 +29,13 @@ LANGUAGE_PAGES = frozenset({
     "home", "counting_rule", "verify", "statistics", "milestones", "open_data",
     "news:public_statements", "newsletter:terms", "newsletter:privacy", "declarant_privacy",
     "pages:safe_access", "pages:questions", "pages:other_ways",
+    "statements_featured",
 })
 ROOT_FILES = frozenset({
     "count_json", "data_daily_json", "data_daily_csv", "data_totals", "data_regions",
     "data_sectors", "data_statements", "feed_statements", "feed_milestones", "feed_news",
-    "feed_news_language",
+    "feed_news_language", *(f"data_{grain}ly_{kind}" for grain in ("week", "month", "year")
+                            for kind in ("json", "csv")),
 })
 LOG_FILES = re.compile(r"^/log/(checkpoint|key|policy|tile/[0-9a-z./]+)$")
 TODAY_ALIAS = "statements/today/index.html"

@@ -96,6 +96,19 @@ def decide(moderator: AbstractBaseUser, declaration_id: int, action: str, reason
         )
 
 
+def feature(moderator: AbstractBaseUser, declaration_id: int, featured: bool) -> Declaration:
+    """Recommend a published statement (精彩推荐), or stop recommending it. Only a
+    statement whose text a moderator approved can be recommended."""
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if featured and not (declaration.is_published and declaration.shows_statement):
+            raise DecisionError(_("Only a published statement with an approved text can be "
+                                  "featured."))
+        declaration.statement_featured = featured
+        declaration.save(update_fields=["statement_featured"])
+        return declaration
+
+
 CONTEST_PURPOSE = "contest-reference"
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("statements/", views.statement_queue, name="statements"),
     path("declarations/<int:serial>/", views.declaration, name="declaration"),
     path("declarations/<int:serial>/decide/", views.decide, name="decide"),
+    path("declarations/<int:serial>/feature/", views.feature, name="feature"),
     path("audit/", views.audit_trail, name="audit"),
     path("contests/", casework.contest_queue, name="contests"),
     path("contests/<int:contest_id>/", casework.contest_detail, name="contest"),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -105,6 +105,23 @@ def decide(request: HttpRequest, serial: int) -> HttpResponse:
         form.offer(actions.valid_actions(found))
         return _declaration_page(request, found, form, status=400)
     messages.success(request, _("Decision recorded."))
+    return redirect("moderation:declaration", serial=found.pk)
+
+
+@login_required
+@require_POST
+def feature(request: HttpRequest, serial: int) -> HttpResponse:
+    """精彩推荐 on or off (`featured` = "1" or "0"), for moderators only."""
+    found = access_declaration(request, serial)
+    wanted = request.POST.get("featured")
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest(_("Choose whether to feature the statement."))
+    try:
+        actions.feature(request.user, found.pk, wanted == "1")
+    except actions.DecisionError as exc:
+        messages.error(request, str(exc))
+        return redirect("moderation:declaration", serial=found.pk)
+    messages.success(request, _("Featured statements updated."))
     return redirect("moderation:declaration", serial=found.pk)
 
 

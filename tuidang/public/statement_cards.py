@@ -15,30 +15,43 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
-from tuidang.registry.choices import Region, Sector
+from tuidang.registry import countries
+from tuidang.registry.choices import Region
 from tuidang.registry.models import StatementStatus
 from tuidang.registry.people import Person, unpack
 
-# What a card shows: serial, day, persons, and the statement once a moderator approved it.
+# What a card shows: serial, day, persons, the statement once a moderator approved it,
+# whether it is featured (精彩推荐), and the packed persons.
 CARD_FIELDS = ("id", "received_on", "person_count", "statement_status", "statement_title",
-               "statement_text", "people")
+               "statement_text", "statement_featured", "people")
 
 
 @dataclass(frozen=True)
 class Labels:
     """The translated words every card of a page shares."""
 
-    organizations: tuple[str, str, str]
-    real_name: str
+    organizations: tuple[str, str, str]  # as a title names them: 中共, 共青团, 少先队
+    separator: str  # between organizations in a title: 、 in Chinese
+    title: str  # "Declaration of withdrawal from %(organizations)s"
+    declarants: str  # "Declared by: %(name)s"
+    awaiting: str
+    featured: str
     regions: dict
-    sectors: dict
 
     @classmethod
     def current(cls) -> "Labels":
-        return cls((_("Party"), _("League"), _("Pioneers")), _("real name"),
-                   {k: str(v) for k, v in Region.choices}, {k: str(v) for k, v in Sector.choices})
+        return cls(
+            (pgettext("title", "the CCP"), pgettext("title", "the Communist Youth League"),
+             pgettext("title", "the Young Pioneers")),
+            pgettext("list separator", ", "),
+            _("Declaration of withdrawal from %(organizations)s"),
+            _("Declared by: %(names)s"),
+            _("The statement's text will appear once a moderator has read it."),
+            _("Featured"),
+            {k: str(v) for k, v in Region.choices},
+        )
 
 
 def render(rows: list[tuple], statements_url: str) -> SafeString:
@@ -49,25 +62,41 @@ def render(rows: list[tuple], statements_url: str) -> SafeString:
     url = escape(statements_url)
     # Safe: every value from the database or a catalogue goes through escape() below.
     return mark_safe("".join(  # noqa: S308
-        _card(row[:-1], [_person(p, labels) for p in unpack(row[-1]) if not p.withdrawn], url)
+        _card(row[:-1], [p for p in unpack(row[-1]) if not p.withdrawn], labels, url)
         for row in rows))
 
 
-def _person(person: Person, labels: Labels) -> str:
-    orgs = ", ".join(label for label, quit in zip(
-        labels.organizations, (person.party, person.league, person.pioneers), strict=True)
-        if quit)
-    html = f'\n  <li><span class="name">{escape(person.display_name)}</span>'
-    if person.is_real_name:
-        html += f' <span class="tag">{escape(labels.real_name)}</span>'
-    html += f" — {escape(orgs)}"
-    if person.region:
-        html += f" · {escape(labels.regions.get(person.region, person.region))}"
-        if person.country:
-            html += f" ({escape(person.country)})"
-    if person.sector:
-        html += f" · {escape(labels.sectors.get(person.sector, person.sector))}"
-    return html + "</li>"
+def made_title(persons: list[Person], labels: Labels) -> str:
+    """The title a card shows when the declarant gave none: the organizations quit, e.g.
+    声明退出共青团、少先队."""
+    quit = [label for label, flag in zip(labels.organizations, (
+        any(p.party for p in persons), any(p.league for p in persons),
+        any(p.pioneers for p in persons)), strict=True) if flag]
+    return labels.title % {"organizations": labels.separator.join(quit)}
+
+
+def declarants(persons: list[Person], count: int, labels: Labels) -> str:
+    """声明人：张三 等 3 人 (the first name shown, and how many the declaration covers), as
+    HTML: the words escaped, the name in its own span."""
+    first = f'<span class="name">{escape(persons[0].display_name)}</span>' if persons else ""
+    if count > 1:
+        # Chinese says the whole number (张三 等 5 人), English the others (and 4 others).
+        many = ngettext("%(name)s and %(others)s other", "%(name)s and %(others)s others",
+                        count - 1)
+        names = escape(many) % {"name": first, "others": count - 1, "persons": count}
+    else:
+        names = first
+    return escape(labels.declarants) % {"names": names}
+
+
+def place(person: Person, labels: Labels) -> str:
+    """The region as readers know it: 北京, or 海外 · 加拿大."""
+    if not person.region:
+        return ""
+    words = labels.regions.get(person.region, person.region)
+    if person.country:
+        words += f" · {countries.name(person.country)}"
+    return words
 
 
 def _paragraphs(text: str) -> str:
@@ -76,17 +105,21 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
-def _card(row: tuple, persons: list[str], url: str) -> str:
-    serial, day, count, status, title, text = row
+def _card(row: tuple, persons: list[Person], labels: Labels, url: str) -> str:
+    serial, day, count, status, title, text, featured = row
     day = day.isoformat()
-    html = (f'<article class="declaration" id="d{serial}">\n  <header><a href="{url}{serial}/">'
-            f'№ {serial}</a> · <time datetime="{day}">{day}</time>')
-    if count > 1:
-        many = ngettext("%(persons)s person", "%(persons)s people", count) % {"persons": count}
-        html += f" · {escape(many)}"
-    html += "</header>\n  "
-    if status == StatementStatus.APPROVED:
-        if title:
-            html += f"<h3>{escape(title)}</h3>"
-        html += f'\n  <div class="statement-text">{_paragraphs(text) if text else ""}</div>'
-    return html + f'\n  <ul class="persons">{"".join(persons)}\n</ul>\n</article>\n'
+    approved = status == StatementStatus.APPROVED
+    heading = title if approved and title else made_title(persons, labels)
+    html = f'<article class="declaration" id="d{serial}">\n  <header>'
+    if featured:
+        html += f'<p class="featured">{escape(labels.featured)}</p>'
+    html += f'<h3><a href="{url}{serial}/">{escape(heading)}</a></h3></header>'
+    if approved and text:
+        html += f'\n  <div class="statement-text">{_paragraphs(text)}</div>'
+    elif status == StatementStatus.PENDING:
+        html += f'\n  <p class="awaiting">{escape(labels.awaiting)}</p>'
+    where = place(persons[0], labels) if persons else ""
+    html += (f'\n  <p class="meta"><span>{declarants(persons, count, labels)}</span>'
+             + (f"<span>{escape(where)}</span>" if where else "")
+             + f'<span><time datetime="{day}">{day}</time></span><span>№ {serial}</span></p>')
+    return html + "\n</article>\n"

@@ -95,6 +95,14 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def featured_list(request: HttpRequest) -> HttpResponse:
+    """精彩推荐: the statements moderators recommend, newest first."""
+    context = _page(request, published().filter(statement_featured=True))
+    context.update(today=dates.today(), featured=True)
+    return render(request, "registry/statements.html", context)
+
+
+@require_GET
 def statement_day(request: HttpRequest, day: datetime.date) -> HttpResponse:
     if day > dates.today():
         raise Http404("a day in the future")

@@ -36,6 +36,7 @@ urlpatterns = [
     path("contest/", contest.contest, name="contest"),
     path("contest/status/", contest.contest_status, name="contest_status"),
     path("statements/", statements.statement_list, name="statements"),
+    path("statements/featured/", statements.featured_list, name="statements_featured"),
     path("statements/<isodate:day>/", statements.statement_day, name="statements_day"),
     path("statements/<int:serial>/", statements.statement_detail, name="statement"),
 ]

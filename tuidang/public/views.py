@@ -20,17 +20,17 @@ from tuidang.protection import gate
 from tuidang.registry import actions, schema
 from tuidang.registry.choices import Channel
 from tuidang.registry.models import Revocation
-from tuidang.stats import counters
+from tuidang.stats import counters, periods
 from tuidang.stats.views import home_context
-from tuidang.transparency import keys, proofs, witnesses
+from tuidang.transparency import keys, proofs, signedcount, witnesses
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    snapshot = counters.snapshot(days=30)
+    snapshot = counters.snapshot(days=2)
     context = {
         "snapshot": snapshot,
-        "checkpoint": witnesses.published_checkpoint().decode(),
+        "periods": periods.counts(snapshot.today_date),
         "witnesses": witnesses.status(),
         **home_context(snapshot.persons),  # milestone, imported history, share of membership
     }
@@ -44,6 +44,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "witnesses": witnesses.status(),
         "verifier_key": keys.verifier_key(),
         "origin": settings.LOG_ORIGIN,
+        "signed": signedcount.current(),
     }
     return render(request, "core/verify.html", context)
 

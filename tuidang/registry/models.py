@@ -92,6 +92,9 @@ class Declaration(models.Model):
     # Imported declarations only: a keyed hash of the helper and the imported line (or its
     # ref), so that importing the same file twice counts no one twice (imports/importer.py).
     import_key = models.BinaryField(max_length=16, null=True, blank=True)
+    # 精彩推荐: a published statement moderators chose to recommend (moderation, feature);
+    # last, so that intake/bulk.py's positional rows keep their order.
+    statement_featured = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -109,6 +112,9 @@ class Declaration(models.Model):
             # read the same index between the day's first and last serial (DaySerials).
             models.Index(fields=["id"], condition=Q(is_published=True),
                          name="declaration_published"),
+            # The featured statements (精彩推荐): a few published ones, newest first.
+            models.Index(fields=["id"], condition=Q(is_published=True, statement_featured=True),
+                         name="declaration_featured"),
             models.Index(fields=["helper", "id"], condition=Q(helper__isnull=False),
                          name="declaration_helper_id"),
             # Screening's look-up for "an earlier declaration named this person"

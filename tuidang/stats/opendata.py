@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django_countries import countries
 
+from tuidang.registry import countries
 from tuidang.registry.choices import ORGANIZATIONS, Channel, Region, Sector
 from tuidang.registry.entries import person_entry
 from tuidang.registry.models import DailyCount, Declaration, StatementStatus, Total
@@ -116,7 +116,7 @@ def region_name(code: str) -> str:
         return pgettext("statistics", "Not given")
     if code.startswith("overseas:"):
         country = code.removeprefix("overseas:")
-        return _("Overseas: %(country)s") % {"country": countries.name(country) or country}
+        return _("Overseas: %(country)s") % {"country": countries.name(country)}
     try:
         return str(Region(code).label)
     except ValueError:

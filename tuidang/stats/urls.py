@@ -9,6 +9,9 @@ open_data = [
     path("count.json", views.count_json, name="count_json"),
     path("data/daily.json", views.daily_json, name="data_daily_json"),
     path("data/daily.csv", views.daily_csv, name="data_daily_csv"),
+    *[path(f"data/{name}ly.{kind}", view, {"grain": name}, name=f"data_{name}ly_{kind}")
+      for name in ("week", "month", "year")
+      for kind, view in (("json", views.period_json), ("csv", views.period_csv))],
     path("data/totals.json", views.totals_json, name="data_totals"),
     path("data/regions.csv", views.regions_csv, name="data_regions"),
     path("data/sectors.csv", views.sectors_csv, name="data_sectors"),

@@ -13,12 +13,12 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.http import require_safe
 
 from tuidang.core import csvfiles, params
 from tuidang.registry import dates, days
-from tuidang.stats import charts, conf, counters, history, opendata
+from tuidang.stats import charts, conf, counters, history, opendata, periods
 from tuidang.stats.models import Milestone
 
 COUNTS_MAX_AGE = 300  # daily, totals, regions, sectors
@@ -45,12 +45,19 @@ def _json(data, max_age: int) -> HttpResponse:
 def count_json(request: HttpRequest) -> JsonResponse:
     snap = counters.snapshot(days=2)
     past = history.summary()  # imported counts from before tuidang, not proven by the log
+    spans = periods.counts(snap.today_date)
     response = JsonResponse(
         {
             "persons": snap.persons,
             "declarations": snap.declarations,
             "today": snap.today,
             "yesterday": snap.yesterday,
+            "this_week": spans[2].persons,
+            "this_month": spans[3].persons,
+            "this_year": spans[4].persons,
+            "periods": {c.period.key: {"first": c.period.first.isoformat(),
+                                       "last": c.period.last.isoformat(),
+                                       "persons": c.persons} for c in spans},
             "date": snap.today_date.isoformat(),
             "by_organization": snap.by_organization,
             "by_channel": snap.by_channel,
@@ -59,7 +66,8 @@ def count_json(request: HttpRequest) -> JsonResponse:
                 "through": past.through.isoformat() if past.through else None,
             },
             "total_with_history": snap.persons + past.persons,
-            "as_of": timezone.now().replace(microsecond=0).isoformat(),
+            # The day the figures are for: a date, never a time of day.
+            "as_of": snap.today_date.isoformat(),
         }
     )
     response["Cache-Control"] = "public, max-age=5"
@@ -78,8 +86,8 @@ def _licence() -> dict:
     return {"licence": opendata.LICENCE, "licence_url": opendata.LICENCE_URL}
 
 
-def _daily_table() -> tuple[list[str], list[list]]:
-    days = opendata.daily()
+def _daily_table(grain: str = "day") -> tuple[list[str], list[list]]:
+    days = opendata.daily() if grain == "day" else periods.rolled_up(grain)
     channels = opendata.channel_order({c for d in days for c in d.by_channel})
     header = ["date", "persons", "declarations", "party", "league", "pioneers"]
     header += [f"channel_{c}" for c in channels]
@@ -101,6 +109,20 @@ def daily_json(request: HttpRequest) -> HttpResponse:
 @require_safe
 def daily_csv(request: HttpRequest) -> HttpResponse:
     header, rows = _daily_table()
+    return _csv([header, *rows], COUNTS_MAX_AGE)
+
+
+@require_safe
+def period_json(request: HttpRequest, grain: str) -> HttpResponse:
+    """Week, month or year totals: the daily rows summed, each dated by its first day."""
+    header, rows = _daily_table(grain)
+    return _json({**_licence(), grain + "s": [dict(zip(header, r, strict=True)) for r in rows]},
+                 COUNTS_MAX_AGE)
+
+
+@require_safe
+def period_csv(request: HttpRequest, grain: str) -> HttpResponse:
+    header, rows = _daily_table(grain)
     return _csv([header, *rows], COUNTS_MAX_AGE)
 
 

@@ -10,7 +10,8 @@ register = template.Library()
 def altcha_strings() -> str:
     """The widget's interface strings in the page's language, as JSON for an attribute."""
     return json.dumps({
-        "label": _("Proof of work: checking that this is a browser"),
+        "label": _("Nothing to tick: when you send the form, your browser does a short "
+                   "calculation that keeps spam programs out."),
         "loading": _("Loading…"),
         "verify": _("Check"),
         "verifying": _("Checking… (a few seconds)"),
