@@ -104,6 +104,8 @@ def test_it_turns_a_draft_into_a_declaration_by_email_and_deletes_the_mail(clien
     assert (declaration.channel, declaration.helper) == ("email", alice)
     assert [p.display_name for p in declaration.persons] == ["明心"]
     assert not MailDraft.objects.exists()
+    # The helper is told the code cannot reach the sender, and led back to the inbox.
+    assert 'id="from-mail"' in response.content.decode()
     # A second helper who had it open too finds it gone: nothing is filed twice.
     again = client.post(f"/en/helpers/mail/{draft.pk}/", helper_post())
     assert again.status_code == 404
