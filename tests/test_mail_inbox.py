@@ -8,6 +8,8 @@ from email.policy import SMTP
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import login_verified
 from tests.factories import declaration_post, person_fields, receipt_code
@@ -144,3 +146,22 @@ def test_it_deletes_drafts_unread_once_they_are_the_configured_days_old():
     call_command("prune_mail", verbosity=0)
     assert sorted(MailDraft.objects.values_list("text", flat=True)) == [
         "0 天", "1 天", "2 天"]
+
+
+MIME_PIECES = [b"Content-Type: text/html; charset=x-unknown\r\n", b"Content-Type: multipart/",
+               b"mixed; boundary=b\r\n", b"\r\n--b\r\n", b"--b--", b"Subject: =?utf-8?b?***?=\r\n",
+               b"Content-Transfer-Encoding: base64\r\n", b"Content-Transfer-Encoding: quoted-"
+               b"printable\r\n", b"=E4=B8=89", b"<p>", b"</div>", b"\xff\xfe", b"\x00",
+               b"From: <@>\r\n", b"Content-Type: text/plain; charset=utf-16\r\n", b"\r\n"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=st.one_of(st.binary(max_size=400),
+                     st.lists(st.sampled_from(MIME_PIECES), max_size=25).map(b"".join)))
+def test_any_bytes_that_arrive_make_a_draft_of_plain_text(raw):
+    """Whatever a mail's bytes, headers and charsets, the receiver files a draft of plain
+    text (a mail it failed on would be refused again and again until it bounced)."""
+    draft = actions.file_draft(raw, "")
+    assert "\x00" not in draft.text and "\x00" not in draft.subject
+    assert len(draft.subject) <= 200 and "\n" not in draft.subject
+    draft.delete()
