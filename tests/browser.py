@@ -2,14 +2,12 @@
 
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from contextlib import contextmanager
 
 import pytest
 
-from tests.service import free_port, start, wait_for
+from tests.service import free_port, start, wait_for, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -40,15 +38,7 @@ def running_redis():
         [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_for_port(port, timeout=10)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()

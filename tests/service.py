@@ -36,7 +36,9 @@ def child_env(**extra: str) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tuidang.settings",
            "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1",
            # A test waits for publications a fraction of a second apart, not minutes.
-           "PUBLISH_INTERVAL": "0.5"}
+           "PUBLISH_INTERVAL": "0.5",
+           # runservice's mail receiver on a port of its own: services run side by side.
+           "LMTP_PORT": str(free_port())}
     env.update(extra)
     return env
 
@@ -57,6 +59,22 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None,
+                  timeout: float = 30.0) -> None:
+    """Until something accepts connections on 127.0.0.1:port (or `process` has ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"it stopped: {process.communicate()[0]}") from None
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Browser:

@@ -28,6 +28,7 @@ from tests.factories import declare
 from tests.test_news import make_article
 from tests.wsgi import Browser, call_raw, environ
 from tuidang.api import tokens
+from tuidang.mailintake import actions as mail
 from tuidang.moderation.models import Contest
 from tuidang.newsletter.models import Newsletter
 from tuidang.registry import dates
@@ -59,6 +60,7 @@ def world(alice, mona, erin, settings):
     Contest.objects.create(declaration=published, account="不是我", filed_on=dates.today())
     make_article(slug="hello")
     Newsletter.objects.create(language="en", subject="Hi", created_on=dates.today())
+    draft = mail.file_draft(b"From: x@example.org\r\nSubject: hi\r\n\r\nhello\r\n", "")
     clients = {"anon": Client(), "api": Client()}
     for role, user in (("helper", alice), ("moderator", mona), ("editor", erin)):
         clients[role] = Client()
@@ -68,14 +70,15 @@ def world(alice, mona, erin, settings):
                                                      "password": "alice-password-123"})
     token = tokens.create_token(alice, "fuzz").secret
     ids = sorted({*Declaration.objects.values_list("id", flat=True),
-                  *Contest.objects.values_list("id", flat=True)})
+                  *Contest.objects.values_list("id", flat=True), draft.pk})
     return {"clients": clients, "token": token, "ids": [str(i) for i in ids]}
 
 
 def counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()
             if model._meta.app_label in ("registry", "moderation", "newsletter", "news",
-                                         "api", "protection", "transparency", "stats")}
+                                         "api", "protection", "transparency", "stats",
+                                         "mailintake")}
 
 
 def assert_whole() -> None:

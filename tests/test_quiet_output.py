@@ -1,18 +1,22 @@
 """The service's own output times no one: a run of the real service (web processes,
-sequencer, task worker) through a whole declare–retract session, with a newsletter
-sign-up for the worker to send, prints nothing per request, declaration, sequencer step
-or task, and no time of day. Under systemd, journald stamps every line with the time,
-so a line per declaration would time it."""
+sequencer, task worker, mail receiver) through a whole declare–retract session, with a
+newsletter sign-up for the worker to send and mail to the published address, prints
+nothing per request, declaration, sequencer step, task or mail, and no time of day.
+Under systemd, journald stamps every line with the time, so a line per declaration would
+time it."""
 
 import re
 import signal
+import smtplib
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 
 from tests.factories import declaration_post, person_fields
 from tests.service import Browser, free_port, start, wait_for
+from tuidang.mailintake.models import MailDraft
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +27,8 @@ TIME_OF_DAY = re.compile(r"(?<![\d.:])([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?(?![\d:
 # What the service may print at the default level: that it started (with granian's
 # remark on its threads) and stopped.
 EXPECTED = re.compile(
-    r"tuidang is running at http://127\.0\.0\.1:\d+/ \(Ctrl-C stops it\)"
+    r"tuidang is running at http://127\.0\.0\.1:\d+/, receiving mail for \S+ over LMTP at "
+    r"127\.0\.0\.1:\d+ \(Ctrl-C stops it\)"
     r"|\[WARNING\] Configuration allows spawning up to \d+ Python threads.*"
     r"|sequencer: (running \(SQLite: the writer lock serializes\)|leader, sequencing)"
     r"|WARNING django_tasks_db: Received \w+ - shutting down gracefully.*"
@@ -66,12 +71,13 @@ def test_a_declare_retract_session_prints_no_time_and_nothing_per_event():
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    port = free_port()
+    port, lmtp_port = free_port(), free_port()
     # The sequencer takes steps often (the first setting before publication in batches,
     # the second after), each of which it used to report.
     service = start(["runservice"], PORT=str(port), SEQUENCER_INTERVAL="0.1",
                     PUBLISH_INTERVAL="0.5",
-                    EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port), EMAIL_USE_TLS="0")
+                    EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port), EMAIL_USE_TLS="0",
+                    LMTP_PORT=str(lmtp_port))
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/count.json")
@@ -92,6 +98,14 @@ def test_a_declare_retract_session_prints_no_time_and_nothing_per_event():
         while not inbox.messages and time.monotonic() < deadline:
             time.sleep(0.2)
         assert inbox.messages, "the worker ran no task"
+        # A mail to the published address, and one too large: a draft, a bounce, no line.
+        with smtplib.LMTP("127.0.0.1", lmtp_port) as lmtp:
+            lmtp.sendmail("quiet@example.org", [settings.MAIL_ADDRESS],
+                          b"Subject: quiet\r\n\r\nplease\r\n")
+            with pytest.raises(smtplib.SMTPDataError):
+                lmtp.sendmail("quiet@example.org", [settings.MAIL_ADDRESS],
+                              b"Subject: big\r\n\r\n" + (b"x" * 70 + b"\r\n") * 16_000)
+        assert MailDraft.objects.count() == 1
         time.sleep(0.5)
     finally:
         service.send_signal(signal.SIGINT)

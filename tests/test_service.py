@@ -95,8 +95,9 @@ def test_it_stops_everything_when_one_part_dies():
     try:
         wait_for(f"http://127.0.0.1:{port}/count.json")
         children = {pid: cmd for pid, cmd in children_of(service.pid).items()
-                    if "prune_sessions" not in cmd}  # the hourly pruning comes and goes
-        assert len(children) == 4  # web, sequencer, worker and the cache they share
+                    if "prune_" not in cmd}  # the hourly pruning comes and goes
+        # web, sequencer, worker, mail receiver and the cache they share
+        assert len(children) == 5
         sequencer = next(pid for pid, cmd in children.items() if cmd.endswith("sequencer "))
         os.kill(sequencer, signal.SIGKILL)
         output, _ = service.communicate(timeout=30)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tuidang.pages",
     "tuidang.newsletter",
     "tuidang.mirror",
+    "tuidang.mailintake",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,8 @@ LOGGING = {
         "django.request": {"handlers": ["null"], "propagate": False},
         "django.security": {"handlers": ["null"], "propagate": False},
         "gunicorn.access": {"handlers": ["null"], "propagate": False},
+        # aiosmtpd's: peers and senders at INFO, sessions' errors; nothing about a mail.
+        "mail.log": {"handlers": ["null"], "propagate": False},
         "tuidang": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["warnings"], "level": "WARNING"},
@@ -437,3 +440,18 @@ EXPRESS_INTAKE = env_bool("EXPRESS_INTAKE", True)
 # Most declarations one intake transaction carries (tuidang.intake.groupcommit); 1 turns
 # group commit off (one transaction per declaration).
 GROUP_COMMIT_MAX = env_int("GROUP_COMMIT_MAX", 200, minimum=1, maximum=5000)
+
+# --- Declarations by e-mail (tuidang.mailintake, docs/mail.md) ---------------------------
+# The published address; the LMTP receiver (manage.py receive_mail, started by runservice)
+# takes mail for it alone, on 127.0.0.1:LMTP_PORT, from the local Postfix (deploy/postfix).
+MAIL_ADDRESS = env_str("MAIL_ADDRESS", "declare@tuidang.example")
+if not re.fullmatch(r"[^<>@\s]+@[^<>@\s]+", MAIL_ADDRESS):
+    raise ImproperlyConfigured(f"MAIL_ADDRESS is not an e-mail address: {MAIL_ADDRESS!r}")
+LMTP_PORT = env_int("LMTP_PORT", 8024, minimum=1, maximum=65535)
+# A larger mail is refused with a bounce that says why (552).
+MAIL_MAX_BYTES = env_int("MAIL_MAX_BYTES", 1024 * 1024, minimum=10_000, maximum=50 * 1024 * 1024)
+# At most this many mails an hour; past it, Postfix is told to try again later (451).
+MAIL_PER_HOUR = env_int("MAIL_PER_HOUR", 300, minimum=1, maximum=1_000_000)
+# A draft nobody handled is deleted unread after this many days (manage.py prune_mail).
+MAIL_DRAFT_DAYS = env_int("MAIL_DRAFT_DAYS", 14, minimum=1, maximum=365)
+# --- end of declarations by e-mail -------------------------------------------------------

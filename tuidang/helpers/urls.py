@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuidang.helpers import imports, views
+from tuidang.helpers import imports, mail, views
 
 app_name = "helpers"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("declare/", views.declare, name="declare"),
     path("import/", imports.upload, name="import"),
+    path("mail/", mail.inbox, name="mail_inbox"),
+    path("mail/<int:draft_id>/", mail.draft, name="mail_draft"),
+    path("mail/<int:draft_id>/discard/", mail.discard, name="mail_discard"),
 ]

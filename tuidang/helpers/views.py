@@ -1,7 +1,7 @@
 """Helpers submit for people who asked them, and see their own submissions."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,15 @@ from tuidang.registry.models import Declaration, Status
 PAGE_SIZE = 50
 
 
+def newest_first(request: HttpRequest, rows: QuerySet) -> tuple[list, int | None]:
+    """A page of `rows`, newest first, from ?before=<id>; and the id the next page
+    starts before, or None on the last page."""
+    before = params.page_serial(request, "before")
+    page = rows if before is None else rows.filter(id__lt=before)
+    found = list(page.order_by("-id")[: PAGE_SIZE + 1])
+    return found[:PAGE_SIZE], found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
+
+
 @never_cache
 @login_required
 @require_GET
@@ -32,14 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
         counted_persons=Sum("person_count", filter=counted, default=0),
         held=Count("id", filter=Q(status=Status.HELD)),
     )
-    before = params.page_serial(request, "before")
-    page = mine if before is None else mine.filter(id__lt=before)
-    rows = list(page.order_by("-id")[: PAGE_SIZE + 1])
-    context = {
-        "summary": summary,
-        "declarations": rows[:PAGE_SIZE],
-        "next_before": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
-    }
+    rows, next_before = newest_first(request, mine)
+    context = {"summary": summary, "declarations": rows, "next_before": next_before}
     return render(request, "helpers/home.html", context)
 
 

@@ -1,9 +1,10 @@
-"""Run the whole service in the foreground: web server, sequencer and task worker.
+"""Run the whole service in the foreground: web server, sequencer, task worker and the
+mail receiver.
 
-Ctrl-C (or SIGTERM) stops all three cleanly; if one of them dies, the others are
+Ctrl-C (or SIGTERM) stops them all cleanly; if one of them dies, the others are
 stopped too, so a half-running service never looks healthy. Without REDIS_URL it first
 starts the cache they share (core/sharedcache.py). Every hour it also runs
-`prune_sessions`, the timer that production has in deploy/systemd.
+`prune_sessions` and `prune_mail`, the timer that production has in deploy/systemd.
 """
 
 import os
@@ -20,7 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tuidang.core.sharedcache import SharedCache
 
-PRUNE_INTERVAL = 3600  # seconds between runs of prune_sessions
+PRUNE_INTERVAL = 3600  # seconds between runs of the pruning commands
+PRUNE_COMMANDS = ("prune_sessions", "prune_mail")
 
 
 def _cache_socket() -> str:
@@ -70,6 +72,8 @@ class Command(BaseCommand):
             ],
             "sequencer": [*manage, "sequencer"],
             "worker": [*manage, "db_worker", "--interval", "1"],
+            # Mail for MAIL_ADDRESS over LMTP, on 127.0.0.1:LMTP_PORT (mailintake).
+            "mail": [*manage, "receive_mail"],
         }
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get(
             "DJANGO_SETTINGS_MODULE", "tuidang.settings"),
@@ -86,7 +90,9 @@ class Command(BaseCommand):
             _wait_for_cache(socket, procs["cache"])
         procs.update((name, subprocess.Popen(cmd, env=env))  # noqa: S603
                      for name, cmd in children.items())
-        self.stdout.write(f"tuidang is running at http://{host}:{port}/ (Ctrl-C stops it)")
+        self.stdout.write(f"tuidang is running at http://{host}:{port}/, receiving mail for "
+                          f"{settings.MAIL_ADDRESS} over LMTP at 127.0.0.1:{settings.LMTP_PORT} "
+                          "(Ctrl-C stops it)")
         stopping = False
 
         def stop(signum, frame) -> None:
@@ -95,21 +101,22 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        pruning, next_prune = None, time.monotonic()
+        pruning: list[subprocess.Popen] = []
+        next_prune = time.monotonic()
         while not stopping and all(p.poll() is None for p in procs.values()):
-            # Ended staff sessions go every hour, as tuidang-prune.timer does in
-            # production; a process of its own, so a slow one never holds this loop.
-            if time.monotonic() >= next_prune and (pruning is None or
-                                                    pruning.poll() is not None):
-                pruning = subprocess.Popen(  # noqa: S603
-                    [*manage, "prune_sessions", "--verbosity", "0"], env=env)
+            # Ended staff sessions and old mail drafts go every hour, as tuidang-prune.timer
+            # does in production; processes of their own, so a slow one never holds this loop.
+            if time.monotonic() >= next_prune and all(p.poll() is not None for p in pruning):
+                pruning = [subprocess.Popen(  # noqa: S603
+                    [*manage, command, "--verbosity", "0"], env=env)
+                    for command in PRUNE_COMMANDS]
                 next_prune = time.monotonic() + PRUNE_INTERVAL
             time.sleep(0.2)
         died = [name for name, proc in procs.items() if proc.poll() is not None]
         for name in died:
             if not stopping:
                 self.stderr.write(f"{name} exited with {procs[name].returncode}; stopping the rest")
-        for proc in [*procs.values(), *([pruning] if pruning else [])]:
+        for proc in [*procs.values(), *pruning]:
             if proc.poll() is None:
                 proc.terminate()
         deadline = time.monotonic() + 10
