@@ -39,6 +39,9 @@ ENDPOINTS = [
     *[Endpoint(f"feeds/{name}.atom", f"/feeds/{name}.atom")
       for name in ("statements", "milestones", "news")],
     Endpoint("^feeds/news-(?P<language>zh-hans|zh-hant|en)\\.atom$", "/feeds/news-en.atom"),
+    Endpoint("^counter/(?P<language>zh-hans|zh-hant|en)-(?P<size>small|large)\\.svg$",
+             "/counter/en-small.svg"),
+    Endpoint("counter/", "/{lang}/counter/"),
     Endpoint("sitemap.xml", "/sitemap.xml"),
     Endpoint("^media/(?P<path>news/[0-9a-f]{24}-[0-9]{2,4}\\.jpg)$", "/media/{media}"),
     Endpoint("", "/{lang}/"),
