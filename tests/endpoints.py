@@ -54,6 +54,8 @@ ENDPOINTS = [
     *[Endpoint(f"receipt/{name}/", f"/{{lang}}/receipt/{name}/", post=F, methods=("POST",),
                fields=("code",))
       for name in ("issued", "text")],
+    Endpoint("receipt/attestation/", "/{lang}/receipt/attestation/", post=F, methods=("POST",),
+             fields=("code", "follow_up", "altcha")),
     Endpoint("privacy/declarants/", "/{lang}/privacy/declarants/"),
     Endpoint("contest/", "/{lang}/contest/", post=F, methods=("GET", "POST")),
     Endpoint("contest/status/", "/{lang}/contest/status/", post=F, methods=("GET", "POST"),
