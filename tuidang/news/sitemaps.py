@@ -10,7 +10,7 @@ from tuidang.news.models import Article
 PAGES = [
     "home", "news:list", "news:public_statements", "statements", "declare", "counting_rule",
     "verify", "statistics", "milestones", "open_data", "newsletter:signup", "newsletter:terms",
-    "newsletter:privacy", "declarant_privacy",
+    "newsletter:privacy", "declarant_privacy", "counter_embed",
 ]
 
 

@@ -26,7 +26,7 @@ LANGUAGES = ("zh-hans", "zh-hant", "en")
 # width and height in CSS pixels, font sizes of the number and of the words
 SIZES = {
     "small": {"width": 176, "height": 48, "number": 20, "words": 11},
-    "large": {"width": 320, "height": 96, "number": 38, "words": 16},
+    "large": {"width": 320, "height": 96, "number": 38, "words": 15},
 }
 
 
@@ -42,8 +42,8 @@ def counter_image(request: HttpRequest, language: str, size: str) -> HttpRespons
         svg = render_to_string("stats/counter.svg", {
             "total": f"{total:,}", "size": size, **SIZES[size], "language": language,
             "short": pgettext("counter", "People who have quit"),
-            "long": _("People who have quit the Party, the League and the Pioneers"),
-            "source": _("%(site)s · as of %(day)s, signed by the public log")
+            "long": _("Quit the CCP and its youth groups"),
+            "source": _("%(site)s · signed log, as of %(day)s")
             % {"site": site, "day": day},
         })
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
