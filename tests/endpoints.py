@@ -71,6 +71,8 @@ ENDPOINTS = [
              methods=("GET", "POST")),
     Endpoint("helpers/import/", "/{lang}/helpers/import/", "helper", "file",
              methods=("GET", "POST")),
+    Endpoint("helpers/sheet/", "/{lang}/helpers/sheet/", "helper"),
+    Endpoint("helpers/slips/", "/{lang}/helpers/slips/", "helper", F, methods=("GET", "POST")),
     Endpoint("moderation/surge/", "/{lang}/moderation/surge/", "moderator", F,
              methods=("GET", "POST")),
     Endpoint("moderation/", "/{lang}/moderation/", "moderator"),

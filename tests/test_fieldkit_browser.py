@@ -4,12 +4,18 @@ no other host for anything. Screenshots at a phone's and a desktop's width go to
 $SCREENSHOTS_DIR when it is set (to look at them), else to a temporary directory."""
 
 import os
+import re
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from tests.browser import chromium_page, running_service
+from tests.conftest import login_verified
+from tuidang.imports.files import CSV_COLUMNS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,3 +111,51 @@ def test_the_attestation_renders_and_prints_with_no_cookie(service, shots):
         page.pdf(path=str(shots / "attestation.pdf"), format="A4")
         only_from(service, page)
         assert code not in " ".join(page.requests)
+
+
+def session_of(user, base: str) -> dict:
+    """A session cookie of `user` with both factors, made in the database (before the
+    browser starts: Playwright's loop forbids database calls)."""
+    client = Client()
+    login_verified(client, user)
+    return {"name": settings.SESSION_COOKIE_NAME, "url": base,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+def pdf_text(page, path: Path) -> str:
+    """Print the page to PDF as a browser does (its @page size), and read the text back;
+    a PNG of each page is left beside it to look at."""
+    page.emulate_media(media="print")
+    page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="screen")
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(path), str(path.with_suffix(""))],
+                   check=True)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_the_sheet_and_the_slips_print_with_the_columns_and_the_codes(service, shots, alice):
+    cookie = session_of(alice, service)
+    with chromium_page(javascript=False) as page:
+        page.context.add_cookies([cookie])
+        page.goto(service + "/zh-hans/helpers/sheet/")
+        assert page.locator("th[data-column]").count() == len(CSV_COLUMNS)
+        screenshot(page, shots, "sheet")
+        text = pdf_text(page, shots / "sheet.pdf")
+        squeezed = re.sub(r"\s+", "", text)
+        for name in CSV_COLUMNS:
+            assert name in squeezed, name
+        assert "只登记主动请您代为声明的人" in squeezed
+
+        page.goto(service + "/zh-hans/helpers/slips/")
+        screenshot(page, shots, "slips-form")
+        codes = ["ABCD-EFGH-JKMN-PQRS-TUVW", "2345-6789-ABCD-EFGH-JKMN", "WXYZ-2345-6789-ABCD-EFGH"]
+        page.fill("#id_codes", "\n".join(codes))
+        page.click("main button[type='submit']")
+        assert page.locator(".slip").count() == 3
+        screenshot(page, shots, "slips")
+        text = pdf_text(page, shots / "slips.pdf")
+        for code in codes:
+            assert re.search(r"\s+".join(code.split("-")), text), code
+        assert "/zh-hans/receipt/" in text
+        only_from(service, page)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuidang.helpers import imports, views
+from tuidang.helpers import imports, paper, views
 
 app_name = "helpers"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("declare/", views.declare, name="declare"),
     path("import/", imports.upload, name="import"),
+    path("sheet/", paper.sheet, name="sheet"),
+    path("slips/", paper.slips, name="slips"),
 ]
