@@ -92,6 +92,7 @@ ENDPOINTS = [
              ("action", "reason"), ("POST",)),
     Endpoint("moderation/bulk-revoke/", "/{lang}/moderation/bulk-revoke/", "moderator", F,
              methods=("GET", "POST")),
+    Endpoint("moderation/helpers/", "/{lang}/moderation/helpers/", "moderator"),
     Endpoint("accounts/login/", "/{lang}/accounts/login/", post=F, methods=("GET", "POST")),
     Endpoint("accounts/login/code/", "/{lang}/accounts/login/code/", "password", F,
              ("code", "next"), ("GET", "POST")),

@@ -159,3 +159,34 @@ def test_the_sheet_and_the_slips_print_with_the_columns_and_the_codes(service, s
             assert re.search(r"\s+".join(code.split("-")), text), code
         assert "/zh-hans/receipt/" in text
         only_from(service, page)
+
+
+def test_the_helper_and_moderator_pages_render(service, shots, alice, mona):
+    from tuidang.intake import service as intake
+    from tuidang.registry.schema import DeclarationData, PersonData
+
+    for n in range(6):
+        intake.receive(DeclarationData([PersonData(f"张{n}", ("party",))]),
+                       channel="in-person", helper=alice)
+    helper, moderator = session_of(alice, service), session_of(mona, service)
+    with chromium_page(javascript=False) as page:
+        page.context.add_cookies([helper])
+        page.goto(service + "/zh-hans/helpers/")
+        screenshot(page, shots, "helpers-home")
+        page.goto(service + "/zh-hans/helpers/declare/")
+        screenshot(page, shots, "helpers-declare")
+        page.locator("button[name='use_alias']").nth(2).click()
+        assert page.input_value("#id_persons-0-display_name")
+        page.check("input[name='persons-0-organizations'][value='party']")
+        page.check("#id_consent")
+        page.click("button[name='submit']")
+        page.wait_for_selector("#slip-button")
+        screenshot(page, shots, "helpers-receipt")
+        page.click("#slip-button")
+        assert page.locator(".slip").count() == 1
+        page.context.clear_cookies()
+        page.context.add_cookies([moderator])
+        page.goto(service + "/zh-hans/moderation/helpers/")
+        assert page.locator("tr[data-helper='alice'] td.day").last.inner_text() == "7"
+        screenshot(page, shots, "moderation-helpers")
+        only_from(service, page)
