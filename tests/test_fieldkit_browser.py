@@ -5,6 +5,7 @@ $SCREENSHOTS_DIR when it is set (to look at them), else to a temporary directory
 
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +17,8 @@ from django.test import Client
 from tests.browser import chromium_page, running_service
 from tests.conftest import login_verified
 from tuidang.imports.files import CSV_COLUMNS
+from tuidang.intake import service as intake
+from tuidang.registry.schema import DeclarationData, PersonData
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -125,6 +128,8 @@ def session_of(user, base: str) -> dict:
 def pdf_text(page, path: Path) -> str:
     """Print the page to PDF as a browser does (its @page size), and read the text back;
     a PNG of each page is left beside it to look at."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
     page.emulate_media(media="print")
     page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
     page.emulate_media(media="screen")
@@ -162,9 +167,6 @@ def test_the_sheet_and_the_slips_print_with_the_columns_and_the_codes(service, s
 
 
 def test_the_helper_and_moderator_pages_render(service, shots, alice, mona):
-    from tuidang.intake import service as intake
-    from tuidang.registry.schema import DeclarationData, PersonData
-
     for n in range(6):
         intake.receive(DeclarationData([PersonData(f"张{n}", ("party",))]),
                        channel="in-person", helper=alice)

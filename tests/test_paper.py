@@ -90,6 +90,12 @@ def test_a_filled_in_sheet_typed_into_csv_imports_cleanly(client, alice):
     assert "· F1" in html and "· F2" in html
 
 
+def test_the_import_commands_receipts_file_makes_slips_with_refs(client, alice):
+    login_verified(client, alice)
+    html = client.post(SLIPS, {"codes": f"line,ref,receipt_code\n2,K7,{CODE}\n"}).content.decode()
+    assert html.count('class="slip"') == 1 and "· K7" in html
+
+
 def test_a_slip_has_the_code_in_groups_and_the_check_address(client, alice, settings):
     login_verified(client, alice)
     response = client.post(SLIPS, {"codes": f"{CODE.lower()}\n\n{CODE.replace('-', ' ')}\n"})

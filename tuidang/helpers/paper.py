@@ -82,7 +82,8 @@ class SlipsForm(forms.Form):
 
 def _slips(text: str) -> tuple[list[dict], list[int]]:
     """A slip for each line with a code: its code in groups and the line's ref (an
-    import's result line: line,ref,outcome,code,…); and the lines with no valid code."""
+    import's result line, line,ref,outcome,code,… from the page or line,ref,code from
+    the command); and the lines with no valid code."""
     slips, bad = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or "receipt_code" in line or ",summary," in line:
@@ -94,7 +95,7 @@ def _slips(text: str) -> tuple[list[dict], list[int]]:
                 bad.append(number)
             continue
         cells = line.split(",")
-        ref = cells[1].strip() if len(cells) > 3 and cells[0].strip().isdigit() else ""
+        ref = cells[1].strip() if len(cells) >= 3 and cells[0].strip().isdigit() else ""
         slips.append({"groups": [raw[i:i + 4] for i in range(0, len(raw), 4)], "ref": ref})
     return slips, bad
 
