@@ -114,6 +114,8 @@ def learnt(browser: Browser) -> None:
 
 @pytest.mark.parametrize("change", [
     pytest.param({"add_person": "1"}, id="add a person"),
+    pytest.param({"use_alias": "0:王芳"}, id="take an alias"),
+    pytest.param({"more_aliases": "1"}, id="other aliases"),
     pytest.param({"persons-0-display_name": ""}, id="a missing name"),
     pytest.param({"persons-0-birth_year": "19x"}, id="a bad birth year"),
     pytest.param({"persons-0-organizations": ["party", "communists"]}, id="no such organization"),
@@ -132,7 +134,8 @@ def test_it_hands_anything_unusual_to_django(lane, browser, change):
     assert lane.taken == 0
     assert status == expected
     assert Declaration.objects.count() - before == saved_by_django
-    if "add_person" in change or change.get("persons-0-display_name") == "":
+    if ({"add_person", "use_alias", "more_aliases"} & set(change)
+            or change.get("persons-0-display_name") == ""):
         assert Declaration.objects.count() == before  # nothing saved by either
         assert 'name="persons-0-display_name"' in body.decode()
 

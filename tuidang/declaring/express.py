@@ -131,7 +131,7 @@ class ExpressIntake:
     def _check(request: WSGIRequest) -> DeclarationData | None:
         """The declaration of a valid post, read and checked as the view does, else None."""
         post = request.POST
-        if declaring.ADD_PERSON in post or post.get(gate.HONEYPOT_FIELD):
+        if any(button in post for button in declaring.REDRAW) or post.get(gate.HONEYPOT_FIELD):
             return None
         data, _rows = declaring.form_input(post, schema.Declaration)
         checked = schema.validate(schema.Declaration, data)

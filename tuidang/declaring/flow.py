@@ -3,8 +3,10 @@
 The posted form is read into the schema's shape (`form_input`), checked by the one
 schema (registry/schema.py), and the schema's errors are shown beside the form's fields.
 Without JavaScript, "add a person" is a submit button: the view renders the same form
-again with one more row, keeping what was typed and showing no errors yet. The form
-carries a one-time token (declaring/once.py): posted again, it files nothing twice.
+again with one more row, keeping what was typed and showing no errors yet. So are the
+aliases offered beside each name (registry/aliases.py): a click on one renders the form
+again with that name filled in. The form carries a one-time token (declaring/once.py):
+posted again, it files nothing twice.
 """
 
 from collections.abc import Callable
@@ -19,12 +21,17 @@ from tuidang.declaring.forms import ALL_ORGANIZATIONS, PersonFormSet
 from tuidang.declaring.receipt_page import receipt_response, repeated
 from tuidang.intake.actions import Submitted
 from tuidang.protection import gate
-from tuidang.registry import schema
+from tuidang.registry import aliases, schema
 from tuidang.registry.choices import ORGANIZATIONS
 
 PREFIX = "persons"
 ADD_PERSON = "add_person"
 REMOVE_PERSON = "remove_person"  # its value: the row to remove
+USE_ALIAS = "use_alias"  # its value: "<row>:<alias>"
+MORE_ALIASES = "more_aliases"
+# Buttons that only draw the form again (nothing is checked or filed).
+REDRAW = (ADD_PERSON, USE_ALIAS, MORE_ALIASES)
+ALIASES_PER_PERSON = 3
 # How the browser sends a person's fields that are not plain text (forms.PersonForm's
 # widgets): a checkbox, a group of checkboxes, a number typed as text.
 _CHECKBOXES, _MULTIPLE, _NUMBERS = {"is_real_name"}, {"organizations"}, {"birth_year"}
@@ -112,6 +119,32 @@ def show_errors(form: Form, formset, rows: list[int], errors: list[schema.FieldE
             form.add_error(name, error.message)
 
 
+def offer_aliases(formset, post: QueryDict | None = None) -> None:
+    """Give each person's form a few aliases (`form.aliases`), none the same as a name
+    already in the declaration or as another offered."""
+    taken = [post.get(f"{PREFIX}-{row}-display_name", "") for row in range(_rows(post))
+             ] if post is not None else []
+    offered = aliases.suggest(ALIASES_PER_PERSON * len(formset.forms), taken)
+    for row, form in enumerate(formset.forms):
+        form.aliases = offered[row * ALIASES_PER_PERSON:(row + 1) * ALIASES_PER_PERSON]
+
+
+def _redrawn(post: QueryDict) -> tuple[QueryDict, bool]:
+    """The post to draw the form again from, for one of the REDRAW buttons, and whether
+    it has a new person's row (to put the focus there)."""
+    data = post.copy()
+    if ADD_PERSON in post:
+        total = min(max(_rows(data), 1) + 1, schema.MAX_PERSONS)
+        grown = total > _rows(data)
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
+        return data, grown
+    row, _sep, alias = post.get(USE_ALIAS, "").partition(":")
+    if row.isascii() and row.isdigit() and int(row) < max(_rows(data), 1) and alias:
+        data[f"{PREFIX}-{int(row)}-display_name"] = alias
+        data.pop(f"{PREFIX}-{int(row)}-is_real_name", None)  # an alias is not a real name
+    return data, False
+
+
 def handle_declaration_form(
     request: HttpRequest,
     form_class: type[Form],
@@ -123,17 +156,17 @@ def handle_declaration_form(
 ) -> HttpResponse:
     context = dict(extra_context or {})
     if request.method == "GET":
-        context.update(form=form_class(), formset=PersonFormSet(prefix=PREFIX),
-                       form_token=once.new())
+        formset = PersonFormSet(prefix=PREFIX)
+        offer_aliases(formset)
+        context.update(form=form_class(), formset=formset, form_token=once.new())
         return render(request, template, context)
     context["form_token"] = once.kept(request.POST)
-    if ADD_PERSON in request.POST:
-        data = request.POST.copy()
-        total = min(max(_rows(data), 1) + 1, schema.MAX_PERSONS)
-        grown = total > _rows(data)
-        data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
-        context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
-                       show_errors=False, focus_last=grown)
+    if any(button in request.POST for button in REDRAW):
+        data, grown = _redrawn(request.POST)
+        formset = PersonFormSet(data, prefix=PREFIX)
+        offer_aliases(formset, data)
+        context.update(form=form_class(data), formset=formset, show_errors=False,
+                       focus_last=grown)
         return render(request, template, context)
     if REMOVE_PERSON in request.POST:
         try:
@@ -141,14 +174,16 @@ def handle_declaration_form(
         except ValueError:
             row = -1
         data = without_row(request.POST, row)
-        context.update(form=form_class(data), formset=PersonFormSet(data, prefix=PREFIX),
-                       show_errors=False)
+        formset = PersonFormSet(data, prefix=PREFIX)
+        offer_aliases(formset, data)
+        context.update(form=form_class(data), formset=formset, show_errors=False)
         return render(request, template, context)
     posted = once.identify(request)
     if posted is not None and (again := once.repeat(posted)) is not None:
         return repeated(request, context, again.receipt)  # before the gate counts it
     verdict = gate.check(request)
     form, formset = form_class(request.POST), PersonFormSet(request.POST, prefix=PREFIX)
+    offer_aliases(formset, request.POST)
     if verdict.refuse:
         context.update(form=form, formset=formset, show_errors=False, refused=verdict.refuse)
         return render(request, template, context, status=verdict.status)

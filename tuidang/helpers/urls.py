@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuidang.helpers import imports, mail, views
+from tuidang.helpers import imports, mail, paper, views
 
 app_name = "helpers"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("mail/", mail.inbox, name="mail_inbox"),
     path("mail/<int:draft_id>/", mail.draft, name="mail_draft"),
     path("mail/<int:draft_id>/discard/", mail.discard, name="mail_discard"),
+    path("sheet/", paper.sheet, name="sheet"),
+    path("slips/", paper.slips, name="slips"),
 ]

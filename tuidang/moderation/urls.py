@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuidang.moderation import casework, views
+from tuidang.moderation import casework, helper_figures, views
 
 app_name = "moderation"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("contests/<int:contest_id>/", casework.contest_detail, name="contest"),
     path("contests/<int:contest_id>/decide/", casework.contest_decide, name="contest_decide"),
     path("bulk-revoke/", casework.bulk_revoke, name="bulk_revoke"),
+    path("helpers/", helper_figures.helper_figures, name="helpers"),
 ]

@@ -12,6 +12,7 @@ PAGES = [
     "verify", "statistics", "milestones", "open_data", "newsletter:signup", "newsletter:terms",
     "newsletter:privacy", "declarant_privacy", "pages:safe_access", "pages:questions",
     "pages:other_ways",
+    "newsletter:privacy", "declarant_privacy", "counter_embed",
 ]
 
 

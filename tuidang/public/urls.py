@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from tuidang.public import contest, statements, views
+from tuidang.public import attestation, contest, statements, views
 
 
 class DateConverter:
@@ -32,6 +32,7 @@ urlpatterns = [
     path("receipt/entry/", views.receipt_entry, name="receipt_entry"),
     path("receipt/issued/", views.receipt_issued, name="receipt_issued"),
     path("receipt/text/", views.receipt_text, name="receipt_text"),
+    path("receipt/attestation/", attestation.attestation, name="receipt_attestation"),
     path("privacy/declarants/", views.declarant_privacy, name="declarant_privacy"),
     path("contest/", contest.contest, name="contest"),
     path("contest/status/", contest.contest_status, name="contest_status"),

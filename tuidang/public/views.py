@@ -62,7 +62,7 @@ def declare(request: HttpRequest) -> HttpResponse:
 RATE_LIMITED = "rate_limited"
 
 
-def _lookup(request: HttpRequest):
+def lookup(request: HttpRequest):
     form = ReceiptLookupForm(request.POST)
     if refusal := gate.receipt_lookup_refusal(request):  # against guessing codes
         form.add_error("code", ValidationError(refusal, code=RATE_LIMITED))
@@ -80,7 +80,7 @@ def _lookup(request: HttpRequest):
 def receipt(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "registry/receipt.html", {"form": ReceiptLookupForm()})
-    form, declaration = _lookup(request)
+    form, declaration = lookup(request)
     context = {"form": form, "declaration": declaration}
     if declaration is not None:
         context.update(_found(form, declaration))
@@ -108,15 +108,15 @@ def _found(form: ReceiptLookupForm, declaration) -> dict:
             "publish_minutes": receipt_page.publish_minutes()}
 
 
-def _not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
+def not_found(request: HttpRequest, form: ReceiptLookupForm) -> HttpResponse:
     status = 429 if form.has_error("code", RATE_LIMITED) else 404
     return render(request, "registry/receipt.html", {"form": form}, status=status)
 
 
 def _download(request: HttpRequest, kind: str) -> HttpResponse:
-    form, declaration = _lookup(request)
+    form, declaration = lookup(request)
     if declaration is None or declaration.log_index is None:
-        return _not_found(request, form)
+        return not_found(request, form)
     if kind == "proof":
         body, name = proofs.tlog_proof(declaration.log_index), "tlog-proof"
     else:
@@ -132,9 +132,9 @@ def _download(request: HttpRequest, kind: str) -> HttpResponse:
 @never_cache
 @require_POST
 def retract(request: HttpRequest) -> HttpResponse:
-    form, declaration = _lookup(request)
+    form, declaration = lookup(request)
     if declaration is None:
-        return _not_found(request, form)
+        return not_found(request, form)
     if request.POST.get("confirm") != "yes":
         context = {"form": form, "declaration": declaration, "confirm_missing": True,
                    **_found(form, declaration)}
@@ -153,9 +153,9 @@ def retract(request: HttpRequest) -> HttpResponse:
 @require_POST
 def receipt_issued(request: HttpRequest) -> HttpResponse:
     """The receipt page again, in this URL's language."""
-    form, declaration = _lookup(request)
+    form, declaration = lookup(request)
     if declaration is None:
-        return _not_found(request, form)
+        return not_found(request, form)
     code = form.cleaned_data["code"]
     return render(request, receipt_page.TEMPLATE, receipt_page.context_for(
         declaration, code, receipt_page.step_of(declaration)))
@@ -165,9 +165,9 @@ def receipt_issued(request: HttpRequest) -> HttpResponse:
 @require_POST
 def receipt_text(request: HttpRequest) -> HttpResponse:
     """The receipt as a small text file, in this URL's language."""
-    form, declaration = _lookup(request)
+    form, declaration = lookup(request)
     if declaration is None:
-        return _not_found(request, form)
+        return not_found(request, form)
     text = render_to_string("registry/receipt.txt", {
         "declaration": declaration, "code": form.cleaned_data["code"],
         # no scheme: behind the proxy this process cannot tell http from https

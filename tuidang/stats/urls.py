@@ -3,7 +3,7 @@ i18n_patterns)."""
 
 from django.urls import path, re_path
 
-from tuidang.stats import feeds, views
+from tuidang.stats import counter, feeds, views
 
 open_data = [
     path("count.json", views.count_json, name="count_json"),
@@ -20,6 +20,8 @@ open_data = [
         r"^data/statements/(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})\.jsonl$",
         views.statements_dump, name="data_statements_day",
     ),
+    re_path(r"^counter/(?P<language>zh-hans|zh-hant|en)-(?P<size>small|large)\.svg$",
+            counter.counter_image, name="counter_image"),
     path("feeds/statements.atom", feeds.statements_feed, name="feed_statements"),
     path("feeds/milestones.atom", feeds.milestones_feed, name="feed_milestones"),
 ]
@@ -29,4 +31,5 @@ pages = [
     path("data/", views.open_data_page, name="open_data"),
     path("statistics/", views.statistics, name="statistics"),
     path("milestones/", views.milestones, name="milestones"),
+    path("counter/", counter.counter_page, name="counter_embed"),
 ]

@@ -16,6 +16,15 @@ def tlog_proof(index: int) -> bytes:
     return format_tlog_proof(index, proof, signed)
 
 
+def checkpoint_for(index: int) -> bytes:
+    """The signed checkpoint (with its cosignatures) of a log that holds entry `index`:
+    the latest one, as the proofs are made against it."""
+    log_state = storage.state()
+    if index >= log_state.size:
+        raise LookupError("not in the log yet")
+    return witnesses.with_cosignatures(bytes(log_state.signed_checkpoint))
+
+
 def entry_bytes(index: int) -> bytes:
     data = storage.entry(index)
     if data is None:
