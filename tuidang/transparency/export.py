@@ -88,7 +88,7 @@ def export_log(directory: Path, *, gzip_bundles: bool = False) -> ExportResult:
         if data is None:
             raise LookupError(f"{ref.path()} is missing from the database")
         write(ref, ref.path(), data)
-    write_file(directory, "key", (keys.verifier_key() + "\n").encode())
+    write_file(directory, "key", (keys.log_key() + "\n").encode())
     write_file(directory, "policy", witnesses.published_policy().encode())
     write_file(directory, "checkpoint", checkpoint)
     return ExportResult(size, written, skipped)

@@ -44,11 +44,14 @@ class Tile(models.Model):
 
 
 class LogState(models.Model):
-    """The single row holding the latest checkpoint (primary key 1)."""
+    """The single row holding the latest checkpoint (primary key 1), and the verifier key
+    of the log: recorded by the first step that signs, after which a sequencer holding
+    any other key refuses to sign (keys.check_recorded)."""
 
     size = models.BigIntegerField(default=0)
     root_hash = models.BinaryField(max_length=32)
     signed_checkpoint = models.BinaryField()
+    verifier_key = models.CharField(max_length=300, blank=True, default="")
 
 
 class WitnessState(models.Model):

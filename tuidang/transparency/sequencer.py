@@ -146,6 +146,7 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
         log_state, _ = LogState.objects.select_for_update().get_or_create(
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
+        keys.check_recorded(log_state)  # one key for the log, whichever machine signs
         batch = pending.declarations(limit, upto)
         pending.add_revocations(batch, limit - len(batch.encoded), upto)
         _hold(batch)

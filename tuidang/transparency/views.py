@@ -36,7 +36,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def verifier_key(request: HttpRequest) -> HttpResponse:
-    return _response((keys.verifier_key() + "\n").encode(), TEXT, "public, max-age=3600")
+    return _response((keys.log_key() + "\n").encode(), TEXT, "public, max-age=3600")
 
 
 @require_safe

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from tuidang.tlog.note import Verifier
 from tuidang.tlog.policy import NONE, Policy, PolicyError, PolicyLog, parse_policy
 from tuidang.transparency import keys, storage
 from tuidang.transparency.models import CosignedCheckpoint, WitnessState
@@ -84,7 +85,7 @@ def published_policy() -> str:
     """The policy the site recommends to its readers: this log's key, the witnesses' keys
     (no URLs) and the quorum."""
     configured = policy() or Policy(quorum=NONE)
-    log = PolicyLog(keys.signer().verifier())
+    log = PolicyLog(Verifier.from_key_string(keys.log_key()))
     return Policy([log], configured.witnesses, configured.groups, configured.quorum).text(
         urls=False)
 
