@@ -81,11 +81,11 @@ def _load(path: Path, data: bytes) -> Policy:
     return loaded
 
 
-def published_policy() -> str:
-    """The policy the site recommends to its readers: this log's key, the witnesses' keys
-    (no URLs) and the quorum."""
+def published_policy(log_key: str | None = None) -> str:
+    """The policy the site recommends to its readers: this log's key (`log_key`, read
+    if not given), the witnesses' keys (no URLs) and the quorum."""
     configured = policy() or Policy(quorum=NONE)
-    log = PolicyLog(Verifier.from_key_string(keys.log_key()))
+    log = PolicyLog(Verifier.from_key_string(log_key or keys.log_key()))
     return Policy([log], configured.witnesses, configured.groups, configured.quorum).text(
         urls=False)
 
