@@ -341,10 +341,13 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
 SHARED_CACHE_SOCKET = env_str("SHARED_CACHE_SOCKET", "")
 if REDIS_URL:
+    # Redis down is not an outage: each process falls back to its own memory
+    # (tuidang.core.fallbackcache), and a Redis that does not answer is given up on fast.
     CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tuidang.core.fallbackcache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tuidang",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
 elif SHARED_CACHE_SOCKET:
     CACHES = {"default": {
