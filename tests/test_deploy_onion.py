@@ -118,8 +118,7 @@ def test_onion_circuits_are_submitters_and_share_a_bucket_the_clearnet_cannot_cl
         stop(service, proxy)
 
 
-def test_the_torrc_exports_circuits_and_sets_tor_s_own_defences(tmp_path):
-    tor = need("tor")
+def test_the_torrc_exports_circuits_and_sets_tor_s_own_defences():
     torrc = (DEPLOY / "tor/torrc").read_text()
     settings = dict(line.split(" ", 1) for line in torrc.splitlines()
                     if line and not line.startswith("#"))
@@ -133,10 +132,4 @@ def test_the_torrc_exports_circuits_and_sets_tor_s_own_defences(tmp_path):
     target = settings["HiddenServicePort"].split()[1]
     assert f"listen {target} proxy_protocol;" in site
     assert 'set $tuidang_client "onion $proxy_protocol_addr";' in site
-    hidden = tmp_path / "hidden"
-    hidden.mkdir(mode=0o700)
-    (tmp_path / "torrc").write_text(f"DataDirectory {tmp_path / 'data'}\n"
-                                    + torrc.replace("/var/lib/tor/tuidang/", f"{hidden}/"))
-    result = subprocess.run([tor, "--verify-config", "-f", str(tmp_path / "torrc")],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout
+    # tor accepts the file: test_deploy_files.test_the_torrc_snippet_is_valid.
