@@ -54,6 +54,12 @@ def test_a_sequencer_with_another_key_refuses_to_sign(client, tmp_path, settings
     assert Declaration.objects.filter(log_index=None).count() == 1
     assert client.get("/log/key").content.decode() == keys.verifier_key() + "\n"
 
+    # The long-running sequencer stops too, rather than wait and try again for ever.
+    process = start(["sequencer"], LOG_SIGNING_KEY_FILE=str(other))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0 and "WrongKey" in output, output
+    assert LogState.objects.get().size == 1
+
     # The same refusal in this process, as an exception a caller can see.
     settings.LOG_SIGNING_KEY_FILE = other
     with pytest.raises(keys.WrongKey):

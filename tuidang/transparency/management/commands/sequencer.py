@@ -66,6 +66,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         # Asks the witnesses to cosign each new checkpoint, in its own thread (cosigner.py).
         cosigner = Cosigner.start()
+        try:
+            self.loop(interval, period, cosigner)
+        finally:  # also when a step refused to sign (keys.WrongKey): publication stops
+            if cosigner:
+                cosigner.stop()
+            with contextlib.suppress(OperationalError):  # else it passes when it runs out
+                self.holder.release()
+            connection.close()
+
+    def loop(self, interval: float, period: float, cosigner: Cosigner | None) -> None:
         was_leader = None
         while self.running:
             try:
@@ -91,11 +101,6 @@ class Command(BaseCommand):
             except OperationalError as exc:  # a busy or lost database: try again next time
                 self.stderr.write(f"sequencer: {exc}")
                 self.drop_broken_connection()
-        if cosigner:
-            cosigner.stop()
-        with contextlib.suppress(OperationalError):  # else it passes when it runs out
-            self.holder.release()
-        connection.close()
 
     def wait(self, seconds: float, period: float) -> bool:
         """Sleep `seconds`, renewing the lease every `period`; False if it was lost or
