@@ -75,7 +75,7 @@ def lease_holder() -> tuple[int, int]:
     from tuidang.transparency.models import Lease
 
     row = Lease.objects.get()
-    return int(row.holder.split()[1]), row.epoch
+    return int(row.holder.rsplit(" ", 2)[1]), row.epoch
 
 
 def wait_until_sequenced(total: int, timeout: float = 30.0) -> None:

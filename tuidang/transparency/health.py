@@ -60,7 +60,8 @@ def _unchanged_for(row: Lease | None) -> float | None:
 
 def report() -> dict:
     row = _row()
-    leader = row.holder.split(" ")[0] if row is not None and row.holder else None
+    # The holder is "<machine> <pid> <random>" (lease.Holder); a machine's name may hold spaces.
+    leader = row.holder.rsplit(" ", 2)[0] if row is not None and row.holder else None
     unchanged = _unchanged_for(row)
     alive = leader is not None and unchanged is not None and unchanged < settings.SEQUENCER_LEASE
     since = row.since_publication if row is not None else None
