@@ -23,6 +23,7 @@ ENDPOINTS = [
     Endpoint("log/checkpoint", "/log/checkpoint"),
     Endpoint("log/key", "/log/key"),
     Endpoint("log/policy", "/log/policy"),
+    Endpoint("health", "/health"),  # a 404 without the operators' token
     Endpoint("log/^tile/(?P<tile_path>.+)$", "/log/tile/{tile}"),
     Endpoint("api/v1/openapi.json", "/api/v1/openapi.json"),
     Endpoint("api/v1/docs", "/api/v1/docs"),

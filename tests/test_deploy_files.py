@@ -90,10 +90,23 @@ def nginx_config(tmp: Path, app_port: int, ports: dict[str, int]) -> Path:
     site = site.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{ports['http']};")
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;")
-    site = site.replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{ports['onion']};")
+    site = site.replace("listen 127.0.0.1:8081 proxy_protocol;",
+                        f"listen 127.0.0.1:{ports['onion']} proxy_protocol;")
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
     site = site.replace("/etc/letsencrypt/live/tuidang.example/fullchain.pem", str(tmp / "c.pem"))
     site = site.replace("/etc/letsencrypt/live/tuidang.example/privkey.pem", str(tmp / "k.pem"))
+    if "plain" in ports:
+        # As a machine on the private network reads the log (LOG_ARCHIVE_URL): plain
+        # HTTP, without TLS, and without the PROXY protocol only tor speaks.
+        site += f"""
+server {{
+    listen 127.0.0.1:{ports['plain']};
+    access_log off;
+    error_log /dev/null;
+    set $tuidang_client $remote_addr;
+    include snippets/tuidang-locations.conf;
+}}
+"""
     (tmp / "tuidang.conf").write_text(site)
     subprocess.run(
         [need("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -137,7 +150,7 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path,
     call_command("sequencer", "--once")  # the app is one entry ahead of the export now
 
     app_port = free_port()
-    ports = {name: free_port() for name in ("http", "https", "onion")}
+    ports = {name: free_port() for name in ("http", "https", "onion", "plain")}
     config = nginx_config(tmp_path, app_port, ports)
     check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
                            capture_output=True, text=True)
@@ -145,7 +158,7 @@ def test_it_serves_the_log_from_disk_and_the_rest_from_the_app(client, tmp_path,
     service = start(["runservice"], PORT=str(app_port),
                     LOG_ARCHIVE_DIR=str(tmp_path / "public/log"))
     proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"])
-    base = f"http://127.0.0.1:{ports['onion']}"
+    base = f"http://127.0.0.1:{ports['plain']}"
     try:
         wait_for(f"http://127.0.0.1:{app_port}/count.json")
         wait_for(base + "/count.json")
@@ -241,9 +254,9 @@ def test_another_machine_reads_archived_bundles_through_nginx(tmp_path, settings
     call_command("log_export", "--gzip-bundles", "--archive", str(public_log))
     expected = storage.entries([5, 300])
     app_port = free_port()
-    ports = {name: free_port() for name in ("http", "https", "onion")}
+    ports = {name: free_port() for name in ("http", "https", "onion", "plain")}
     config = nginx_config(tmp_path, app_port, ports)
-    log_url = f"http://127.0.0.1:{ports['onion']}/log/"
+    log_url = f"http://127.0.0.1:{ports['plain']}/log/"
     # Every machine with both settings, as in deploy/tuidang.env.example.
     service = start(["runservice"], PORT=str(app_port), LOG_ARCHIVE_DIR=str(public_log),
                     LOG_ARCHIVE_URL=log_url)

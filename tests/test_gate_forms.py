@@ -120,6 +120,28 @@ def test_onion_visitors_have_their_own_bucket_which_proofs_do_not_fill(client):
     assert answers == [200, 200, 429]
 
 
+def circuit(number: int) -> dict:
+    """As nginx's onion server passes a visitor whose circuit tor exported (deploy/tor)."""
+    return {"REMOTE_ADDR": "127.0.0.1",
+            "HTTP_X_REAL_IP": f"onion fc00:dead:beef:4dad::{number >> 16:x}:{number & 0xFFFF:x}"}
+
+
+def test_each_onion_circuit_is_a_submitter_within_the_onion_bucket(client):
+    # One circuit: the per-submitter limit (two here), as an address on the clearnet.
+    answers = [post_declaration(client, f"甲{n}", circuit(7)).status_code for n in range(3)]
+    assert answers == [200, 200, 429]
+    # Another circuit is not held back by it; new circuits do not escape the bucket (four).
+    assert [post_declaration(client, f"乙{n}", circuit(8)).status_code
+            for n in range(2)] == [200, 200]
+    assert post_declaration(client, "丙", circuit(9)).status_code == 429
+    assert Declaration.objects.count() == 4
+    # A proof of work passes the full bucket, but not its circuit's own limit.
+    proof = solve(fetch_challenge(client), 50)
+    assert post_declaration(client, "丁", circuit(10), altcha=proof).status_code == 200
+    proof = solve(fetch_challenge(client), 50)
+    assert post_declaration(client, "戊", circuit(7), altcha=proof).status_code == 429
+
+
 def test_a_header_from_the_client_is_not_the_onion_without_a_proxy(client, protection):
     protection.PROTECTION_ADDRESS_HEADER = ""  # the connection's address is the client's
     answers = [post_declaration(client, f"名{n}", {"HTTP_X_REAL_IP": "onion"}).status_code

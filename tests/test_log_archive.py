@@ -106,14 +106,17 @@ def test_a_damaged_or_missing_archived_bundle_is_an_error_never_a_wrong_entry(ar
     path.write_bytes(gzip.compress(encode_bundle(entries)))
     with pytest.raises(ArchiveError, match="does not hold the entries of bundle 0"):
         storage.entries([3])
+    # Each failing file is taken out of service (test_archive_quarantine.py).
+    assert not path.exists()
     path.write_bytes(b"not gzip")
     with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
         storage.entries([3])
+    assert not path.exists()
     path.write_bytes(gzip.compress(bytes(20_000_000)))  # unpacks past any bundle
     with pytest.raises(ArchiveError, match="not one gzip file of at most an entry bundle"):
         storage.entries([3])
-    path.unlink()
-    with pytest.raises(ArchiveError, match=r"entries/000\.gz"):
+    assert not path.exists()
+    with pytest.raises(ArchiveError, match=r"entries/000\.gz"):  # missing now
         storage.entries([3])
     assert storage.entries([300])  # the other archived bundle is intact
 

@@ -241,6 +241,19 @@ LOG_ARCHIVE_URL = env_base_url("LOG_ARCHIVE_URL")
 # Seconds between publications: what arrived in between is published together, at a
 # time that depends only on the clock, in a random order (docs/threat-model.md).
 PUBLISH_INTERVAL = env_float("PUBLISH_INTERVAL", 600.0, minimum=0.01, maximum=86400.0)
+# Leadership among sequencers on PostgreSQL (transparency/lease.py): a standby takes the
+# lead when the leader's heartbeat (renewed every SEQUENCER_HEARTBEAT seconds) has not
+# moved for SEQUENCER_LEASE seconds. MACHINE_NAME names this machine on the health
+# endpoint (default: the host name).
+SEQUENCER_LEASE = env_float("SEQUENCER_LEASE", 10.0, minimum=0.5, maximum=600.0)
+SEQUENCER_HEARTBEAT = env_float("SEQUENCER_HEARTBEAT", 2.0, minimum=0.1, maximum=60.0)
+if SEQUENCER_HEARTBEAT * 2 > SEQUENCER_LEASE:
+    raise ImproperlyConfigured("SEQUENCER_LEASE must be at least twice SEQUENCER_HEARTBEAT")
+MACHINE_NAME = env_str("MACHINE_NAME", "")
+# The operators' health endpoint (/health, transparency/health.py) answers only a request
+# carrying "Authorization: Bearer <HEALTH_TOKEN>"; everyone else, and everyone when it is
+# unset, gets a 404.
+HEALTH_TOKEN = env_secret("HEALTH_TOKEN")
 # The witnesses (docs/witness.md): a C2SP tlog-policy file naming each witness with its
 # verifier key and URL, and the quorum; after each checkpoint they are asked to cosign it.
 # The site publishes it without the URLs at /log/policy. Unset: no witness.
@@ -344,10 +357,13 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
 SHARED_CACHE_SOCKET = env_str("SHARED_CACHE_SOCKET", "")
 if REDIS_URL:
+    # Redis down is not an outage: each process falls back to its own memory
+    # (tuidang.core.fallbackcache), and a Redis that does not answer is given up on fast.
     CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tuidang.core.fallbackcache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tuidang",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
 elif SHARED_CACHE_SOCKET:
     CACHES = {"default": {

@@ -5,9 +5,11 @@ from tuidang.api.api import api
 from tuidang.news import urls as news_urls
 from tuidang.protection import views as protection_views
 from tuidang.stats import urls as stats_urls
+from tuidang.transparency import health
 
 urlpatterns = [
     path("log/", include("tuidang.transparency.urls")),
+    path("health", health.health, name="health"),  # operators only (HEALTH_TOKEN)
     path("api/v1/", api.urls),
     path("altcha/challenge", protection_views.altcha_challenge, name="altcha_challenge"),
     path("", include(stats_urls.open_data)),

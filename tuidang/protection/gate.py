@@ -10,11 +10,13 @@ reviews every contest, and a sign-up only leads to a confirmation mail, so there
 nothing to hold. `receipt_lookup_refusal(request)` applies the look-up limits against
 guessing codes.
 
-Every visitor of the onion service reaches us as one address (nginx's onion server
-passes `onion`, deploy/nginx), so per-submitter limits would make one flood lock every
-Tor user out. Onion requests have their own, larger limits per window instead
-(PROTECTION_ONION_*), and a post that carries a valid proof of work is not counted
-against them at all: there the proof carries the load, each post paying its own work.
+Every visitor of the onion service reaches us from the same local connection; nginx's
+onion server passes `onion` and the visitor's circuit, which tor exports through the
+PROXY protocol (deploy/tor, deploy/nginx). Each circuit is a submitter with the usual
+per-submitter limits; all onion requests also share their own, larger limits per window
+(PROTECTION_ONION_*), since a flooder can open new circuits, and a post that carries a
+valid proof of work is not counted against those at all: there the proof carries the
+load, each post paying its own work.
 A receipt look-up's follow-ups (proof, entry, retraction) carry a token for the code the
 look-up found, worth nothing for any other code, and are not counted either. The global
 limits apply to all.
@@ -86,11 +88,17 @@ class _Proof:
 def _over(request: HttpRequest, door: Door, exempt_on_onion) -> str | None:
     """Which limit this post goes over, if any ("submitter" or "global"); counted either
     way. `exempt_on_onion()` says whether an onion post is spared its bucket."""
+    per_submitter = getattr(settings, door.per_submitter)
     if limits.is_onion(request):
-        if not exempt_on_onion() and limits.over_submitter_limit(
+        # A circuit is a submitter, as an address is on the clearnet (when tor and nginx
+        # pass it); every onion visitor also shares the onion's own bucket.
+        if limits.onion_circuit(request) and limits.over_submitter_limit(
+                request, door.scope, per_submitter):
+            return "submitter"
+        if not exempt_on_onion() and limits.over_onion_limit(
                 request, door.scope, getattr(settings, door.onion_per_window)):
             return "submitter"
-    elif limits.over_submitter_limit(request, door.scope, getattr(settings, door.per_submitter)):
+    elif limits.over_submitter_limit(request, door.scope, per_submitter):
         return "submitter"
     if limits.over_global_limit(door.scope, getattr(settings, door.per_minute)):
         return "global"

@@ -34,15 +34,25 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-# What nginx's onion server passes as every Tor visitor's address (deploy/nginx): they
-# all reach us through the same local connection, so they are one submitter.
+# What nginx's onion server passes as a Tor visitor's address (deploy/nginx): the word
+# "onion", then, with tor's HiddenServiceExportCircuitID and the PROXY protocol, a space
+# and the address tor made up for the visitor's circuit (fc00:dead:beef:4dad::<circuit>).
+# Every onion visitor reaches us through the same local connection: the circuit is the
+# only thing that tells two of them apart, and it lives only as long as the circuit.
 ONION = "onion"
 
 
 def is_onion(request: HttpRequest) -> bool:
     """Whether the request came through the onion service. Only a header our own proxy
     sets can say so: a client's own header never reaches us (deploy/nginx replaces it)."""
-    return bool(settings.PROTECTION_ADDRESS_HEADER) and client_address(request) == ONION
+    return (bool(settings.PROTECTION_ADDRESS_HEADER)
+            and client_address(request).split(" ", 1)[0] == ONION)
+
+
+def onion_circuit(request: HttpRequest) -> str:
+    """The onion visitor's circuit as tor exported it; "" if nginx passed none."""
+    parts = client_address(request).split(" ", 1)
+    return parts[1].strip() if len(parts) == 2 else ""
 
 
 def _window_key(period: int, ttl: int) -> bytes:
@@ -54,13 +64,15 @@ def _window_key(period: int, ttl: int) -> bytes:
     return bytes.fromhex(key)
 
 
-def submitter(request: HttpRequest) -> tuple[str, int]:
-    """A keyed hash of the client address for the current window, and seconds left in it."""
+def submitter(request: HttpRequest, address: str | None = None) -> tuple[str, int]:
+    """A keyed hash of the client address (or `address`) for the current window, and
+    seconds left in it."""
     window = settings.PROTECTION_WINDOW
     now = time.time()
     period = int(now // window)
     ttl = max(int((period + 1) * window - now), 1) + 1
-    digest = hmac.new(_window_key(period, ttl), client_address(request).encode(), hashlib.sha256)
+    address = client_address(request) if address is None else address
+    digest = hmac.new(_window_key(period, ttl), address.encode(), hashlib.sha256)
     return f"{period}:{digest.hexdigest()[:32]}", ttl
 
 
@@ -75,10 +87,20 @@ def _hit(name: str, ttl: int) -> int:
 
 
 def over_submitter_limit(request: HttpRequest, scope: str, limit: int) -> bool:
-    """Count one attempt by this submitter; True if it goes over `limit` in the window."""
+    """Count one attempt by this submitter (on the onion service, this circuit); True if
+    it goes over `limit` in the window."""
     if not limit:
         return False
     who, ttl = submitter(request)
+    return _hit(f"{_PREFIX}rate:{scope}:{who}", ttl) > limit
+
+
+def over_onion_limit(request: HttpRequest, scope: str, limit: int) -> bool:
+    """Count one attempt in the bucket every onion visitor shares; True if it goes over
+    `limit` in the window."""
+    if not limit:
+        return False
+    who, ttl = submitter(request, ONION)
     return _hit(f"{_PREFIX}rate:{scope}:{who}", ttl) > limit
 
 

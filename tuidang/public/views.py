@@ -42,7 +42,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     context = {
         "checkpoint": witnesses.published_checkpoint().decode(),
         "witnesses": witnesses.status(),
-        "verifier_key": keys.verifier_key(),
+        "verifier_key": keys.log_key(),
         "origin": settings.LOG_ORIGIN,
         "signed": signedcount.current(),
     }

@@ -22,6 +22,7 @@ application, which must not ask nginx again.
 
 import contextlib
 import contextvars
+import logging
 import os
 import urllib.error
 import urllib.request
@@ -43,10 +44,16 @@ BATCH = 256  # bundles checked and released per query
 FETCH_HEADER = "X-Tuidang-Archive"
 FETCH_TIMEOUT = 10.0
 _local_only = contextvars.ContextVar("archive_local_only", default=False)
+logger = logging.getLogger("tuidang.archive")
+_reported: set[int] = set()  # fetched bundles that failed, said once per process
 
 
 class ArchiveError(RuntimeError):
     """An archived entry bundle cannot be read, or is not what the log holds."""
+
+
+class DamagedBundle(ArchiveError):
+    """An archived entry bundle was read but is not one gzip file of a bundle."""
 
 
 def _entries_path(index: int) -> str:
@@ -72,8 +79,8 @@ def _gunzip(where: object, data: bytes) -> bytes:
     try:
         return gunzip(data)  # bounded: the copy is untrusted
     except ValueError as exc:
-        raise ArchiveError(f"{where}: not one gzip file of at most an entry bundle ({exc})"
-                           ) from None
+        raise DamagedBundle(f"{where}: not one gzip file of at most an entry bundle ({exc})"
+                            ) from None
 
 
 def _read(directory: Path, index: int) -> bytes:
@@ -114,29 +121,59 @@ def _bundle(index: int) -> bytes:
     return _fetch(url, index)
 
 
+def quarantine_dir(directory: Path) -> Path:
+    """Where files of `directory` (LOG_ARCHIVE_DIR) that failed their check are moved."""
+    return directory.parent / "log-quarantine"
+
+
+def _take_out_of_service(index: int, error: ArchiveError) -> None:
+    """Move this machine's copy of bundle `index` out of what nginx serves, saying so
+    once; a fetched copy that failed is only said once per process."""
+    directory = settings.LOG_ARCHIVE_DIR
+    path = bundle_path(directory, index) if directory is not None else None
+    if path is not None and path.exists():
+        target = bundle_path(quarantine_dir(directory), index)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        logger.error("archived entry bundle %s failed its check and was moved to %s, out "
+                     "of service: %s", _entries_path(index), target, error)
+    elif index not in _reported:
+        _reported.add(index)
+        logger.error("archived entry bundle %s failed its check: %s", _entries_path(index),
+                     error)
+
+
+def _checked(index: int, parents: dict[int, bytes]) -> bytes:
+    try:
+        bundle = _bundle(index)
+    except DamagedBundle as exc:  # not a missing file or a failed fetch: a wrong one
+        _take_out_of_service(index, exc)
+        raise
+    offset = (index % WIDTH) * HASH_SIZE
+    expected = bytes(parents.get(index // WIDTH, b""))[offset:offset + HASH_SIZE]
+    try:
+        hashes = b"".join(leaf_hash(item) for item in decode_bundle(bundle))
+        root = tlog_tiles.tile_root(hashes)
+    except ValueError:
+        root = b""
+    if not expected or root != expected:
+        error = ArchiveError(f"{_entries_path(index)} (archived) does not hold the "
+                             f"entries of bundle {index}")
+        if expected:  # not a tile missing from the database: the file is wrong
+            _take_out_of_service(index, error)
+        raise error
+    return bundle
+
+
 def read_bundles(indices: Iterable[int]) -> dict[int, bytes]:
     """{index: uncompressed bundle} of archived (full) bundles, each checked against the
-    level-1 tiles in the database."""
+    level-1 tiles in the database; a file of ours that fails is taken out of service."""
     wanted = sorted(set(indices))
     if not wanted:
         return {}
     parents = dict(Tile.objects.filter(level=1, index__in={i // WIDTH for i in wanted})
                    .values_list("index", "data"))
-    found = {}
-    for index in wanted:
-        bundle = _bundle(index)
-        offset = (index % WIDTH) * HASH_SIZE
-        expected = bytes(parents.get(index // WIDTH, b""))[offset:offset + HASH_SIZE]
-        try:
-            hashes = b"".join(leaf_hash(item) for item in decode_bundle(bundle))
-            root = tlog_tiles.tile_root(hashes)
-        except ValueError:
-            root = b""
-        if not expected or root != expected:
-            raise ArchiveError(f"{_entries_path(index)} (archived) does not hold the "
-                               f"entries of bundle {index}")
-        found[index] = bundle
-    return found
+    return {index: _checked(index, parents) for index in wanted}
 
 
 def _sync(path: Path) -> None:

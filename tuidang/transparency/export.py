@@ -88,7 +88,8 @@ def export_log(directory: Path, *, gzip_bundles: bool = False) -> ExportResult:
         if data is None:
             raise LookupError(f"{ref.path()} is missing from the database")
         write(ref, ref.path(), data)
-    write_file(directory, "key", (keys.verifier_key() + "\n").encode())
-    write_file(directory, "policy", witnesses.published_policy().encode())
+    key = log_state.verifier_key or keys.verifier_key()  # the log's (keys.log_key)
+    write_file(directory, "key", (key + "\n").encode())
+    write_file(directory, "policy", witnesses.published_policy(key).encode())
     write_file(directory, "checkpoint", checkpoint)
     return ExportResult(size, written, skipped)

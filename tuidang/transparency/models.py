@@ -44,11 +44,14 @@ class Tile(models.Model):
 
 
 class LogState(models.Model):
-    """The single row holding the latest checkpoint (primary key 1)."""
+    """The single row holding the latest checkpoint (primary key 1), and the verifier key
+    of the log: recorded by the first step that signs, after which a sequencer holding
+    any other key refuses to sign (keys.check_recorded)."""
 
     size = models.BigIntegerField(default=0)
     root_hash = models.BinaryField(max_length=32)
     signed_checkpoint = models.BinaryField()
+    verifier_key = models.CharField(max_length=300, blank=True, default="")
 
 
 class WitnessState(models.Model):
@@ -70,3 +73,20 @@ class CosignedCheckpoint(models.Model):
     cosigners = models.PositiveSmallIntegerField(default=0)
     quorum = models.BooleanField(default=False)
     quorum_missing_since = models.DateField(null=True)
+
+
+class Lease(models.Model):
+    """The single row (primary key 1) saying which sequencer leads (lease.py).
+
+    No time is stored, not even an expiry instant: the leader adds one to `heartbeat`
+    every few seconds and at every step, and a standby that sees (epoch, heartbeat) stay
+    the same for the lease's length, measured on its own monotonic clock, takes the lead
+    by raising `epoch`. Every step checks, in its own transaction, that the epoch is still
+    the one it led under (fencing), so a leader that was stopped and wakes signs nothing.
+    `since_publication` is a duration in seconds, written at each heartbeat, for the
+    health endpoint; `holder` is the leading machine and process ("" once released)."""
+
+    holder = models.CharField(max_length=200, blank=True, default="")
+    epoch = models.BigIntegerField(default=0)
+    heartbeat = models.BigIntegerField(default=0)
+    since_publication = models.IntegerField(null=True)

@@ -7,7 +7,8 @@ and milestones are stats' (tuidang/stats/counters.py): the step sends `batch_seq
 (signals.py) inside its transaction and stats' receiver writes them there; before signing,
 they must agree with the tally the step signs, the previous one plus the batch
 (signedcount.py). Only one sequencer writes at a time: on PostgreSQL a transaction-level
-advisory lock, on SQLite the single writer lock taken by BEGIN IMMEDIATE.
+advisory lock, on SQLite the single writer lock taken by BEGIN IMMEDIATE. A leader's
+steps are fenced by its lease (lease.py): a leader that lost the lead signs nothing.
 """
 
 import logging
@@ -31,7 +32,7 @@ from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.checkpoint import Checkpoint, sign_checkpoint
 from tuidang.tlog.hashing import EMPTY_ROOT, leaf_hash
 from tuidang.tlog.tally import Tally
-from tuidang.transparency import keys, pending, signedcount, storage
+from tuidang.transparency import keys, lease, pending, signedcount, storage
 from tuidang.transparency.models import LogState
 from tuidang.transparency.signals import batch_sequenced
 
@@ -129,23 +130,28 @@ def _log_declarations(batch: pending.Batch, first: int) -> Callable[[], None]:
     return check
 
 
-def step(limit: int | None = None, upto: pending.Cutoff | None = None) -> StepResult:
+def step(limit: int | None = None, upto: pending.Cutoff | None = None,
+         fence: int | None = None) -> StepResult:
     """Screen received declarations and sequence one batch of pending entries (those
-    that had arrived by `upto`, if given)."""
+    that had arrived by `upto`, if given). With `fence`, the step signs nothing unless
+    the leader's lease is still at that epoch (lease.Fenced)."""
     limit = limit or settings.SEQUENCER_BATCH
     try:
-        return _step(limit, upto)
+        return _step(limit, upto, fence)
     except ConcurrentChange as exc:
         logger.debug("step rolled back, to be done again: %s", exc)
         return StepResult(0, 0, storage.state().size)
 
 
-def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
+def _step(limit: int, upto: pending.Cutoff | None, fence: int | None) -> StepResult:
     with transaction.atomic():
         _lock()
+        if fence is not None:
+            lease.fence(fence)  # holds the lease's row until this step commits
         log_state, _ = LogState.objects.select_for_update().get_or_create(
             pk=storage.STATE_ID, defaults={"root_hash": EMPTY_ROOT, "signed_checkpoint": b""}
         )
+        keys.check_recorded(log_state)  # one key for the log, whichever machine signs
         batch = pending.declarations(limit, upto)
         pending.add_revocations(batch, limit - len(batch.encoded), upto)
         _hold(batch)
@@ -180,24 +186,25 @@ def _step(limit: int, upto: pending.Cutoff | None) -> StepResult:
     return StepResult(batch.screened, len(batch.encoded), new_size)
 
 
-def begin() -> None:
+def begin(fence: int | None = None) -> None:
     """Sign the empty log's checkpoint if there is none yet, publishing nothing: a new
     service serves /log/checkpoint from its start, not from its first publication."""
-    step(upto=pending.Cutoff(0, 0))
+    step(upto=pending.Cutoff(0, 0), fence=fence)
 
 
-def publish() -> int:
+def publish(fence: int | None = None) -> int:
     """Publish what had arrived when this publication began, in as many steps as it
     takes; the number of entries sequenced. The sequencer runs this once every
     PUBLISH_INTERVAL (management/commands/sequencer.py)."""
-    return drain(upto=pending.cutoff())
+    return drain(upto=pending.cutoff(), fence=fence)
 
 
-def drain(limit: int | None = None, upto: pending.Cutoff | None = None) -> int:
+def drain(limit: int | None = None, upto: pending.Cutoff | None = None,
+          fence: int | None = None) -> int:
     """Run steps until nothing (up to the cutoff) is pending; the entries sequenced."""
     total = 0
     while True:
-        result = step(limit, upto)
+        result = step(limit, upto, fence)
         total += result.sequenced
         if result.sequenced == 0 and result.screened == 0:
             return total

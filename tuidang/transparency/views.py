@@ -36,7 +36,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def verifier_key(request: HttpRequest) -> HttpResponse:
-    return _response((keys.verifier_key() + "\n").encode(), TEXT, "public, max-age=3600")
+    return _response((keys.log_key() + "\n").encode(), TEXT, "public, max-age=3600")
 
 
 @require_safe
@@ -54,7 +54,12 @@ def tile(request: HttpRequest, tile_path: str) -> HttpResponse:
         except archive.ArchiveError:
             if fetched:
                 raise Http404("not in this machine's archive") from None
-            raise
+            # Missing, or taken out of service for failing its check (archive.py): for
+            # now, and never cached, so a good copy put back is served at once.
+            response = _response(b"this part of the log is temporarily unavailable\n",
+                                 TEXT, "no-store")
+            response.status_code = 503
+            return response
     return _response(body, BINARY, IMMUTABLE)
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from tuidang.tlog.note import Verifier
 from tuidang.tlog.policy import NONE, Policy, PolicyError, PolicyLog, parse_policy
 from tuidang.transparency import keys, storage
 from tuidang.transparency.models import CosignedCheckpoint, WitnessState
@@ -80,11 +81,11 @@ def _load(path: Path, data: bytes) -> Policy:
     return loaded
 
 
-def published_policy() -> str:
-    """The policy the site recommends to its readers: this log's key, the witnesses' keys
-    (no URLs) and the quorum."""
+def published_policy(log_key: str | None = None) -> str:
+    """The policy the site recommends to its readers: this log's key (`log_key`, read
+    if not given), the witnesses' keys (no URLs) and the quorum."""
     configured = policy() or Policy(quorum=NONE)
-    log = PolicyLog(keys.signer().verifier())
+    log = PolicyLog(Verifier.from_key_string(log_key or keys.log_key()))
     return Policy([log], configured.witnesses, configured.groups, configured.quorum).text(
         urls=False)
 

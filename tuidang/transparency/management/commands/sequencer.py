@@ -5,17 +5,19 @@ Unix epoch), whatever arrived and whenever: so the times at which the log, the c
 and the statements change say nothing about when anyone declared. Each publication takes
 what had arrived when it began (sequencer.publish), in a random order.
 
-On PostgreSQL any number of sequencers may run, on as many machines: the one holding a
-session-level advisory lock is the leader and sequences; the others are standbys that
-try to take the lock every few seconds. The lock belongs to the leader's database
-session, so when the leader dies (killed, its machine gone) PostgreSQL drops the session
-and a standby takes over on its next try. Correctness never rests on this lock: each
-step also takes a transaction-level lock (tuidang.transparency.sequencer), so even two
-leaders could not sequence a declaration twice; leadership only keeps the standbys idle.
-On SQLite every sequencer runs, serialized by the single writer lock, and each also
-checkpoints the WAL after its steps.
+On PostgreSQL any number of sequencers may run, on as many machines: the one holding the
+lease (transparency/lease.py) is the leader and sequences; the others are standbys that
+look at the lease every SEQUENCER_HEARTBEAT seconds and take it when the leader's
+heartbeat has not moved for SEQUENCER_LEASE seconds (dead, hung or stopped) or when it
+released it (a clean stop). The leader renews it while it waits for the next publication
+and at every step; each step is fenced, so a stopped leader that wakes after losing the
+lease signs nothing and becomes a standby. Correctness also rests on each step's
+transaction-level lock (tuidang.transparency.sequencer), so even two leaders could not
+sequence a declaration twice. On SQLite every sequencer runs, serialized by the single
+writer lock, and each also checkpoints the WAL after its steps.
 """
 
+import contextlib
 import signal
 import time
 
@@ -23,12 +25,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import OperationalError, connection
 
-from tuidang.transparency import sequencer
+from tuidang.transparency import lease, sequencer
 from tuidang.transparency.cosigner import Cosigner
-
-# Not the step's transaction-level lock: a `sequencer --once` run beside a leader must
-# still be able to take that one between the leader's steps.
-LEADER_LOCK_ID = 0x7475_6964_6C64  # "tuidld"
 
 
 class Command(BaseCommand):
@@ -39,21 +37,27 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=None,
                             help="seconds between publications (default PUBLISH_INTERVAL)")
         parser.add_argument(
-            "--standby-interval", type=float, default=2.0,
-            help="seconds between a standby's tries to become the leader (PostgreSQL)",
+            "--standby-interval", type=float, default=None,
+            help="seconds between heartbeats and a standby's looks at the lease "
+                 "(default SEQUENCER_HEARTBEAT)",
         )
+        parser.add_argument("--lease", type=float, default=None, dest="lease_length",
+                            help="seconds without a heartbeat after which a standby takes "
+                                 "the lead (default SEQUENCER_LEASE)")
 
     def handle(
         self, *args, once: bool = False, interval: float | None = None,
-        standby_interval: float = 2.0, **options,
+        standby_interval: float | None = None, lease_length: float | None = None,
+        **options,
     ) -> None:
         if once:
             count = sequencer.drain()
             self.stdout.write(f"sequenced {count} entries")
             return
         interval = interval or settings.PUBLISH_INTERVAL
+        period = standby_interval or settings.SEQUENCER_HEARTBEAT
+        self.holder = lease.Holder(lease_length or settings.SEQUENCER_LEASE, period)
         self.running = True
-        self.lock_session = None  # the database connection our leader lock lives on
 
         def stop(signum, frame) -> None:
             self.running = False
@@ -62,44 +66,60 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         # Asks the witnesses to cosign each new checkpoint, in its own thread (cosigner.py).
         cosigner = Cosigner.start()
+        try:
+            self.loop(interval, period, cosigner)
+        finally:  # also when a step refused to sign (keys.WrongKey): publication stops
+            if cosigner:
+                cosigner.stop()
+            with contextlib.suppress(OperationalError):  # else it passes when it runs out
+                self.holder.release()
+            connection.close()
+
+    def loop(self, interval: float, period: float, cosigner: Cosigner | None) -> None:
         was_leader = None
         while self.running:
             try:
-                leader = self.is_leader()
+                self.limit_idle_transactions()
+                leader = self.holder.leads or self.holder.try_to_lead()
                 if leader != was_leader:
                     self.announce(leader)
                     was_leader = leader
                 if not leader:
-                    self.sleep(standby_interval)
+                    self.sleep(period)
                     continue
-                sequencer.begin()
-                self.sleep(interval - time.time() % interval)  # to the next publication
-                if not self.running:
-                    break
-                sequencer.publish()
+                sequencer.begin(fence=self.holder.fence())
+                # To the next publication, renewing the lease meanwhile.
+                if not self.wait(interval - time.time() % interval, period):
+                    continue
+                sequencer.publish(fence=self.holder.fence())
+                self.holder.publication_done()
                 self.checkpoint()
                 if cosigner:
                     cosigner.poke()
+            except lease.Fenced:  # stopped, then woken after a standby took the lead
+                self.holder.lost()
             except OperationalError as exc:  # a busy or lost database: try again next time
                 self.stderr.write(f"sequencer: {exc}")
                 self.drop_broken_connection()
-        if cosigner:
-            cosigner.stop()
-        connection.close()  # ends the session, and so releases the leader lock at once
 
-    def is_leader(self) -> bool:
-        if connection.vendor != "postgresql":
-            return True
-        session = connection.connection
-        if session is not None and session is self.lock_session and not session.closed:
-            return True
-        # No lock, or it died with the session it lived on: try to take it.
-        self.lock_session = None
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LEADER_LOCK_ID])
-            if cursor.fetchone()[0]:
-                self.lock_session = connection.connection
-        return self.lock_session is not None
+    def wait(self, seconds: float, period: float) -> bool:
+        """Sleep `seconds`, renewing the lease every `period`; False if it was lost or
+        we are to stop."""
+        deadline = time.monotonic() + seconds
+        while self.running and (left := deadline - time.monotonic()) > 0:
+            self.sleep(min(period, left))
+            if not self.holder.renew():
+                return False
+        return self.running
+
+    def limit_idle_transactions(self) -> None:
+        """A leader stopped inside a step's transaction keeps its locks until PostgreSQL
+        ends its session: after the lease's length, so a standby is not kept waiting."""
+        if connection.vendor == "postgresql" and connection.connection is None:
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                milliseconds = int(self.holder.length * 1000)
+                cursor.execute(f"SET idle_in_transaction_session_timeout = {milliseconds}")
 
     def announce(self, leader: bool) -> None:
         if connection.vendor != "postgresql":
@@ -107,7 +127,7 @@ class Command(BaseCommand):
         elif leader:
             self.stdout.write("sequencer: leader, sequencing")
         else:
-            self.stdout.write("sequencer: standby, waiting for the leader lock")
+            self.stdout.write("sequencer: standby, waiting for the lease")
         self.stdout.flush()
 
     def checkpoint(self) -> None:
@@ -119,8 +139,7 @@ class Command(BaseCommand):
                 cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def drop_broken_connection(self) -> None:
-        # A healthy connection is kept (closing it would give up the leader lock); a
-        # broken one is closed so that the next try opens a new session.
+        # A broken connection is closed so that the next try opens a new session.
         if connection.connection is not None and not connection.is_usable():
             connection.close()
 
