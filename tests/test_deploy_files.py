@@ -92,8 +92,8 @@ def nginx_config(tmp: Path, app_port: int, ports: dict[str, int]) -> Path:
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;")
     site = site.replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{ports['onion']};")
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
-    site = site.replace("/etc/letsencrypt/live/tuidang.example/fullchain.pem", str(tmp / "c.pem"))
-    site = site.replace("/etc/letsencrypt/live/tuidang.example/privkey.pem", str(tmp / "k.pem"))
+    site = site.replace("/etc/tuidang/tls/fullchain.pem", str(tmp / "c.pem"))
+    site = site.replace("/etc/tuidang/tls/privkey.pem", str(tmp / "k.pem"))
     (tmp / "tuidang.conf").write_text(site)
     subprocess.run(
         [need("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",

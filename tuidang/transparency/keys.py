@@ -6,8 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from tuidang.core.private import write_private
-from tuidang.tlog.note import Signer, generate_signer
+from tuidang.core import keygen
+from tuidang.tlog.note import Signer
 
 
 def key_name() -> str:
@@ -16,9 +16,7 @@ def key_name() -> str:
 
 def create_key_file(path: Path) -> Signer:
     """Write a new private key to `path`, refusing to overwrite an existing one."""
-    signer = generate_signer(key_name())
-    write_private(path, signer.private_key_string() + "\n")  # never overwrites a key
-    return signer
+    return keygen.create_log_key(path, key_name())
 
 
 @lru_cache(maxsize=4)
