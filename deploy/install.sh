@@ -293,9 +293,12 @@ step_tor() {
 step_units() {
   local units=$PREFIX/etc/systemd/system unit
   install -d "$units"
-  for unit in "$APP_DIR"/deploy/systemd/*; do
+  for unit in "$APP_DIR"/deploy/systemd/*.service "$APP_DIR"/deploy/systemd/*.timer; do
     localise "$unit" >"$units/$(basename "$unit")"
   done
+  # The hardening every tuidang-*.service shares (a prefix drop-in).
+  install -d "$units/tuidang-.service.d"
+  install -m 0644 "$APP_DIR/deploy/systemd/tuidang-.service.d/hardening.conf" "$units/tuidang-.service.d/"
   [ "$SYSTEMD" = yes ] || return 0
   systemctl daemon-reload
   systemctl enable --now tuidang-web tuidang-sequencer tuidang-worker
