@@ -138,7 +138,7 @@ step_keys() {
 }
 
 # 5. The environment file every unit reads, from deploy/tuidang.env.example; made once,
-# then yours to edit. owner.env (root only) holds the owner role's URL for migrate and
+# then yours to edit (but for its DATABASE_URL, when this script made the roles). owner.env (root only) holds the owner role's URL for migrate and
 # the restore drill, which systemd reads as root for them.
 step_env() {
   local url owner_url
@@ -159,9 +159,9 @@ step_env() {
     chown root:"$SERVICE_USER" "$ETC/tuidang.env.new" && chmod 0640 "$ETC/tuidang.env.new"
     mv "$ETC/tuidang.env.new" "$ETC/tuidang.env"
   fi
-  if [ ! -e "$ETC/owner.env" ]; then
-    (umask 077 && printf 'DATABASE_URL=%s\n' "$owner_url" >"$ETC/owner.env")
-  fi
+  # The database URLs follow the password files (made anew if deleted, to rotate them).
+  [ -n "$DATABASE_URL_GIVEN" ] || sed -i "s|^DATABASE_URL=.*|DATABASE_URL=$url|" "$ETC/tuidang.env"
+  (umask 077 && printf 'DATABASE_URL=%s\n' "$owner_url" >"$ETC/owner.env")
 }
 
 # 6. PostgreSQL: the owner role owns the database and its schema and runs the migrations
