@@ -64,11 +64,15 @@ def code_directory(prefix: Path, user: str) -> Path:
     subprocess.run([base_python(user), "-m", "venv", "--without-pip", str(venv)], check=True)
     packages = sysconfig.get_paths()["purelib"]  # the test's virtualenv's site-packages
     site = next((venv / "lib").glob("python*/site-packages"))
-    (site / "shared.pth").write_text(packages + "\n")
-    granian = venv / "bin/granian"
-    granian.write_text(f"#!{venv}/bin/python\nimport sys\nfrom granian.cli import entrypoint\n"
-                       "sys.exit(entrypoint())\n")
-    granian.chmod(0o755)
+    # The packages, and the code as `pip install -e` would put it on the path.
+    (site / "shared.pth").write_text(f"{packages}\n{app}\n")
+    for script, function in (("granian", "granian.cli:entrypoint"),
+                             ("tuidang-audit", "tuidang.tlog.cli:main")):
+        module, name = function.split(":")
+        path = venv / "bin" / script
+        path.write_text(f"#!{venv}/bin/python\nimport sys\nfrom {module} import {name}\n"
+                        f"sys.exit({name}())\n")
+        path.chmod(0o755)
     return app
 
 def env_file(path: Path) -> dict[str, str]:
@@ -296,6 +300,15 @@ def test_it_installs_as_documented_and_serves_an_auditable_declaration(scratch_r
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert audit.returncode == 0, audit.stdout + audit.stderr
         assert audit.stdout.startswith("OK localhost/log size=1 persons=1")
+        # The backup timer's command writes into /var/backups/tuidang, and the drill's
+        # restores it into a scratch database, which the owner role (owner.env) creates.
+        for unit in ("tuidang-backup.service", "tuidang-restore-drill.service"):
+            argv, env, cwd = unit_command(prefix, unit)
+            result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True,
+                                    timeout=300)
+            assert result.returncode == 0, unit + result.stdout + result.stderr
+        assert "restore drill passed" in result.stdout
+        assert "restored database: OK localhost/log size=1" in result.stdout
     finally:
         stop(web, sequencer)
         proxy.send_signal(signal.SIGQUIT)
