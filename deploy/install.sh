@@ -12,7 +12,7 @@ umask 022   # what nginx serves (static files, the log) must be readable by its 
 
 usage() {
   cat <<'EOF'
-deploy/install.sh [options]            (as root, from the code's directory or with --app-dir)
+deploy/install.sh [options]            (as root; the code in /opt/tuidang, or --app-dir)
   --host NAME            the public host name (required): server_name, ALLOWED_HOSTS, LOG_ORIGIN
   --origin ORIGIN        the log's origin and key name (default: HOST/log); never change it later
   --app-dir DIR          the code, with its .venv (default: /opt/tuidang)
