@@ -61,6 +61,12 @@ def code_directory(prefix: Path, user: str) -> Path:
     app.mkdir(parents=True)
     for name in CODE:
         (app / name).symlink_to(ROOT / name)
+    # The package and the catalogues copied, without compiled ones: the settings find the
+    # catalogues beside the package, so the script's compiling is what makes pages Chinese.
+    for name in ("tuidang", "locale"):
+        (app / name).unlink()
+        shutil.copytree(ROOT / name, app / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     venv = app / ".venv"
     subprocess.run([base_python(user), "-m", "venv", "--without-pip", str(venv)], check=True)
     packages = sysconfig.get_paths()["purelib"]  # the test's virtualenv's site-packages
@@ -275,6 +281,7 @@ def test_it_installs_as_documented_and_serves_an_auditable_declaration(scratch_r
         # The pages speak Chinese: the catalogues were compiled.
         status, _, page = clearnet.get("/zh-hans/")
         assert status == 200 and "声明退出" in page.decode()
+        assert list((app / "locale").glob("*/LC_MESSAGES/django.mo"))
         # A declaration as a browser makes it, proof of work solved.
         status, _, challenge = clearnet.get("/altcha/challenge")
 
