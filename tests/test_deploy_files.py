@@ -93,8 +93,8 @@ def nginx_config(tmp: Path, app_port: int, ports: dict[str, int]) -> Path:
     site = site.replace("listen 127.0.0.1:8081 proxy_protocol;",
                         f"listen 127.0.0.1:{ports['onion']} proxy_protocol;")
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
-    site = site.replace("/etc/letsencrypt/live/tuidang.example/fullchain.pem", str(tmp / "c.pem"))
-    site = site.replace("/etc/letsencrypt/live/tuidang.example/privkey.pem", str(tmp / "k.pem"))
+    site = site.replace("/etc/tuidang/tls/fullchain.pem", str(tmp / "c.pem"))
+    site = site.replace("/etc/tuidang/tls/privkey.pem", str(tmp / "k.pem"))
     if "plain" in ports:
         # As a machine on the private network reads the log (LOG_ARCHIVE_URL): plain
         # HTTP, without TLS, and without the PROXY protocol only tor speaks.
@@ -292,7 +292,9 @@ def test_the_torrc_snippet_is_valid(tmp_path):
 def test_the_systemd_units_are_valid(tmp_path):
     analyze = need("systemd-analyze")
     units = []
-    for unit in sorted((DEPLOY / "systemd").iterdir()):
+    for unit in sorted((DEPLOY / "systemd").glob("tuidang-*.*")):
+        if unit.is_dir():
+            continue
         # Point the units at this checkout, where the executables they name exist.
         text = unit.read_text().replace("/opt/tuidang", str(ROOT))
         (tmp_path / unit.name).write_text(text)
@@ -305,6 +307,25 @@ def test_the_systemd_units_are_valid(tmp_path):
     result = subprocess.run([analyze, "verify", "--man=no", *units],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_the_services_are_hardened(tmp_path):
+    """`systemd-analyze security` on the units as installed (with the prefix drop-in
+    tuidang-.service.d/hardening.conf): at most 2.0 of 10 (docs/operations.md)."""
+    analyze = need("systemd-analyze")
+    units = tmp_path / "etc/systemd/system"
+    shutil.copytree(DEPLOY / "systemd", units)
+    services = sorted(unit.name for unit in units.glob("tuidang-*.service") if unit.is_file())
+    assert len(services) >= 7
+    for name in services:
+        unit = units / name
+        unit.write_text(unit.read_text().replace("/opt/tuidang", str(ROOT)))
+        result = subprocess.run([analyze, "security", "--offline=yes", f"--root={tmp_path}",
+                                 "--threshold=20", name],  # tenths: 2.0
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout[-300:] + result.stderr
+        exposure = re.search(r"exposure level for \S+: (\d+\.\d)", result.stdout)[1]
+        assert float(exposure) <= 2.0, (name, exposure)
 
 
 def exec_start(unit: str) -> str:

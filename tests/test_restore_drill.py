@@ -5,13 +5,20 @@ pg_restore into a new database on the same server, dropped afterwards).
 """
 
 import json
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.factories import declare, person_fields
+from tests.service import ROOT, child_env, free_port
 from tuidang.registry.models import Declaration
 from tuidang.tlog.note import generate_signer
 
@@ -123,3 +130,144 @@ def test_the_drill_reads_archived_bundles_from_the_backed_up_log(tmp_path, setti
     output = run("restore_drill", str(tmp_path / "backup"))
     assert "restored database: OK test.tuidang.example/log size=800 persons=800" in output
     assert "restore drill passed" in output
+
+
+# -- Point-in-time recovery from pgBackRest's WAL archive (deploy/pgbackrest, issue 24) --
+
+DECLARE = """
+from tuidang.intake.actions import submit_declarations_bulk
+from tuidang.registry.schema import DeclarationData, PersonData
+from tuidang.transparency import sequencer
+receipts = submit_declarations_bulk(
+    [DeclarationData([PersonData("{prefix}" + str(i), ("party",))]) for i in range({count})],
+    channel="self")
+assert len(receipts) == {count}
+if {sequence}:
+    sequencer.drain()
+"""
+
+
+def as_postgres(*argv: str) -> subprocess.CompletedProcess:
+    """PostgreSQL and pgBackRest refuse to run as root."""
+    result = subprocess.run(["runuser", "-u", "postgres", "--", *argv],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
+    return result
+
+
+def postgres_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda path: int(path.parent.parent.name))
+    if not found or shutil.which("pgbackrest") is None or shutil.which("runuser") is None:
+        pytest.skip("PostgreSQL's server programs, pgbackrest or runuser are not installed")
+    return found[-1].parent
+
+
+class Cluster:
+    """A scratch PostgreSQL cluster of its own, archiving into a pgBackRest repository,
+    configured with the files of deploy/ (paths and port rewritten)."""
+
+    def __init__(self, base: Path, bin_dir: Path) -> None:
+        self.base, self.bin = base, bin_dir
+        self.config = base / "pgbackrest.conf"
+        text = (ROOT / "deploy/pgbackrest/pgbackrest.conf").read_text()
+        for old, new in (("/var/lib/pgbackrest", f"{base}/repo"), ("CHANGE-ME", "drill-" * 8),
+                         ("/var/spool/pgbackrest", f"{base}/spool"),
+                         ("/var/lib/postgresql/15/main", f"{base}/data")):
+            text = text.replace(old, new)
+        self.config_text = text + f"pg1-socket-path={base}\nlog-path={base}\nlock-path={base}\n"
+        self.pgbackrest = ["pgbackrest", f"--config={self.config}", "--stanza=tuidang"]
+
+    def url(self, port: int, name: str = "tuidang") -> str:
+        return f"postgres://postgres@127.0.0.1:{port}/{name}"
+
+    def init(self, port: int) -> None:
+        self.config.write_text(self.config_text + f"pg1-port={port}\n")
+        shutil.chown(self.config, "postgres")
+        as_postgres(str(self.bin / "initdb"), "-D", str(self.base / "data"), "-A", "trust",
+                    "-U", "postgres", "--no-sync")
+        archiving = (ROOT / "deploy/postgresql/archiving.conf").read_text().replace(
+            "pgbackrest ", f"pgbackrest --config={self.config} ")
+        with open(self.base / "data/postgresql.conf", "a") as conf:
+            conf.write(f"\nport = {port}\nlisten_addresses = '127.0.0.1'\n"
+                       f"unix_socket_directories = '{self.base}'\nwal_level = replica\n"
+                       f"{archiving}\n")
+
+    def start(self, data: str, port: int) -> None:
+        as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.base / data), "-w", "-t", "120",
+                    "-l", str(self.base / f"{data}.log"), "-o", f"-p {port}", "start")
+
+    def stop(self, data: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D",
+                        str(self.base / data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=120)
+
+    def sql(self, port: int, query: str) -> str:
+        result = subprocess.run(["psql", self.url(port), "-X", "-q", "-t", "-A", "-v",
+                                 "ON_ERROR_STOP=1", "-c", query],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+
+def manage(database_url: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, timeout=300,
+                            env=child_env(DATABASE_URL=database_url), capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.deploy
+def test_it_restores_to_a_point_in_time_from_the_wal_archive(tmp_path):
+    bin_dir = postgres_bin()
+    # Not under pytest's temporary directory, which the postgres user may not enter.
+    base = Path(tempfile.mkdtemp(prefix="tuidang-pitr-"))
+    shutil.chown(base, "postgres", "postgres")
+    cluster = Cluster(base, bin_dir)
+    port, restored_port = free_port(), free_port()
+    try:
+        cluster.init(port)
+        cluster.start("data", port)
+        as_postgres(*cluster.pgbackrest, "stanza-create")
+        as_postgres(*cluster.pgbackrest, "check")
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "tuidang"], check=True, timeout=60)
+        url = cluster.url(port)
+        manage(url, "migrate", "-v", "0")
+        as_postgres(*cluster.pgbackrest, "--type=full", "backup")
+        # After the backup: declarations receipted and published, then some receipted
+        # only (the sequencer has not come yet); the point; then more.
+        manage(url, "shell", "-c", DECLARE.format(prefix="甲", count=300, sequence=True))
+        manage(url, "shell", "-c", DECLARE.format(prefix="乙", count=7, sequence=False))
+        before = cluster.sql(port, "SELECT string_agg(id::text, ',' ORDER BY id) "
+                                   "FROM registry_declaration").split(",")
+        assert len(before) == 307
+        cluster.sql(port, "SELECT pg_create_restore_point('drill')")
+        manage(url, "shell", "-c", DECLARE.format(prefix="丙", count=5, sequence=True))
+        cluster.sql(port, "SELECT pg_switch_wal()")
+        as_postgres(*cluster.pgbackrest, "check")  # waits until that segment is archived
+        cluster.stop("data")  # the machine is lost
+
+        as_postgres(*cluster.pgbackrest, f"--pg1-path={base}/restored", "--type=name",
+                    "--target=drill", "--target-action=promote", "--archive-mode=off",
+                    "restore")
+        cluster.start("restored", restored_port)
+        restored = cluster.url(restored_port)
+        deadline = time.monotonic() + 60
+        while cluster.sql(restored_port, "SELECT pg_is_in_recovery()") != "f":
+            assert time.monotonic() < deadline, "the restored cluster was not promoted"
+            time.sleep(0.5)
+        after = cluster.sql(restored_port, "SELECT string_agg(id::text, ',' ORDER BY id) "
+                                           "FROM registry_declaration").split(",")
+        assert after == before  # every receipted declaration up to the point, none after
+        # The restored service publishes what was receipted but not yet in the log, and
+        # the log exported from the restored database passes the audit.
+        manage(restored, "sequencer", "--once")
+        output = manage(restored, "restore_drill", "--restored-database", restored)
+        assert "restored database: OK test.tuidang.example/log size=307 persons=307" in output
+        assert "restore drill passed" in output
+    finally:
+        cluster.stop("restored")
+        cluster.stop("data")
+        shutil.rmtree(base, ignore_errors=True)

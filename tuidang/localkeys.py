@@ -5,11 +5,12 @@ Runs before Django starts, since the settings refuse to load without them.
 Production deployments provide their own (docs/deploy.md).
 """
 
-import base64
 import os
-import secrets
 import sys
 from pathlib import Path
+
+from tuidang.core.keygen import new_records_key_pair, new_secret
+from tuidang.core.private import write_private
 
 
 def private_directory(var: Path) -> None:
@@ -24,28 +25,20 @@ def private_directory(var: Path) -> None:
 def ensure(path: Path) -> None:
     if path.exists():
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_urlsafe(48) + "\n")
+    write_private(path, new_secret() + "\n")
     print(f"created {path}", file=sys.stderr)
 
 
 def ensure_records_keys(var: Path) -> None:
     """A local key pair for sealed private fields. In production only the public half is
-    on the server (python manage.py records_keygen; docs/deploy.md)."""
+    on the server (python -m tuidang.core.keygen records; docs/deploy.md)."""
     public = var / "records.pub"
     if public.exists():
         return
-    from nacl.public import PrivateKey
-
-    key = PrivateKey.generate()
+    private_key, public_key = new_records_key_pair()
     private = var / "records-private.key"
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(base64.b64encode(bytes(key)).decode() + "\n")
-    fd = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(base64.b64encode(bytes(key.public_key)).decode() + "\n")
+    write_private(private, private_key + "\n")
+    write_private(public, public_key + "\n")
     print(f"created {public} and {private} (local use only: in production keep the "
           "private half off the server)", file=sys.stderr)
 

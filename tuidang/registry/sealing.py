@@ -65,14 +65,5 @@ def open_record(sealed: bytes, private_key: PrivateKey) -> tuple[dict, bytes]:
     return record["payload"], hashlib.sha256(salt + canonical(record["payload"])).digest()
 
 
-def new_key_pair() -> tuple[str, str]:
-    """(private, public) as base64 strings."""
-    private = PrivateKey.generate()
-    return (
-        base64.b64encode(bytes(private)).decode(),
-        base64.b64encode(bytes(private.public_key)).decode(),
-    )
-
-
 def load_private_key(text: str) -> PrivateKey:
     return PrivateKey(base64.b64decode(text.strip()))

@@ -185,6 +185,24 @@ def _audit(log_dir: Path, key: str, prev: Path | None = None) -> str:
     return result.stdout.strip()
 
 
+def audit_database(database_url: str, key: str, log_dir: Path, keys_dir: Path | None = None,
+                   archive_dir: Path | None = None, prev: Path | None = None) -> str:
+    """Export the log of a restored database into `log_dir` (a separate process, run on
+    that database and, with `keys_dir`, on the backed-up secrets alone) and audit it; with
+    `prev`, it must contain that older checkpoint. Archived bundles are read, checked,
+    from `archive_dir` (the backed-up copy of the log). Returns the audit's line."""
+    env = _child_env(database_url, keys_dir)
+    if archive_dir is not None:
+        env["LOG_ARCHIVE_DIR"] = str(archive_dir.resolve())
+    export = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "django", "log_export", str(log_dir)],
+        env=env, capture_output=True, text=True,
+    )
+    if export.returncode != 0:
+        raise DrillFailed(f"log_export on the restored database: {export.stderr.strip()}")
+    return _audit(log_dir, key, prev)
+
+
 def restore_drill(directory: Path, key: str | None = None, keys_dir: Path | None = None,
                   keep: bool = False) -> list[str]:
     """Restore the backup in `directory` into a scratch database and directory, export its
@@ -205,20 +223,12 @@ def restore_drill(directory: Path, key: str | None = None, keys_dir: Path | None
     workdir = Path(tempfile.mkdtemp(prefix="tuidang-drill-"))
     database_url, pg_name = _scratch_database(dump, workdir)
     try:
-        export = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "django", "log_export", str(workdir / "log")],
-            # Archived bundles (transparency/archive.py) are read, checked, from the
-            # backed-up copy of the log.
-            env={**_child_env(database_url, keys_dir),
-                 "LOG_ARCHIVE_DIR": str((directory / "log").resolve())},
-            capture_output=True, text=True,
-        )
-        if export.returncode != 0:
-            raise DrillFailed(f"log_export on the restored database: {export.stderr.strip()}")
         lines = [
             "backed-up log: " + _audit(directory / "log", key),
             # The dump was taken after the log export: its log must contain that one.
-            "restored database: " + _audit(workdir / "log", key, directory / "log/checkpoint"),
+            "restored database: " + audit_database(
+                database_url, key, workdir / "log", keys_dir=keys_dir,
+                archive_dir=directory / "log", prev=directory / "log/checkpoint"),
         ]
     finally:
         if pg_name and not keep:

@@ -14,9 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from tuidang.core.private import write_private
+from tuidang.core import keygen
 from tuidang.tlog.checkpoint import open_checkpoint
-from tuidang.tlog.note import NoteError, Signer, Verifier, generate_signer
+from tuidang.tlog.note import NoteError, Signer, Verifier
 from tuidang.transparency.models import LogState
 
 logger = logging.getLogger("tuidang.sequencer")
@@ -32,9 +32,7 @@ def key_name() -> str:
 
 def create_key_file(path: Path) -> Signer:
     """Write a new private key to `path`, refusing to overwrite an existing one."""
-    signer = generate_signer(key_name())
-    write_private(path, signer.private_key_string() + "\n")  # never overwrites a key
-    return signer
+    return keygen.create_log_key(path, key_name())
 
 
 @lru_cache(maxsize=4)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tuidang.core.keygen import new_records_key_pair
 from tuidang.core.private import write_private
-from tuidang.registry.sealing import new_key_pair
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         for path in (private_key_out, public_key_out):
             if path is not None and path.exists():
                 raise CommandError(f"{path} exists already; refusing to overwrite a key")
-        private, public = new_key_pair()
+        private, public = new_records_key_pair()
         write_private(private_key_out, private + "\n")
         if public_key_out is not None:
             public_key_out.write_text(public + "\n", encoding="ascii")
