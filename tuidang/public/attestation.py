@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tuidang.declaring import receipt_page
 from tuidang.public.views import lookup, not_found
-from tuidang.registry.choices import Organization
+from tuidang.registry.choices import ORGANIZATION_NAMES
 from tuidang.transparency import proofs
 
 TEMPLATE = "registry/attestation.html"
@@ -44,11 +44,11 @@ def qr_svg(url: str) -> str:
 def _organizations(persons, language: str) -> list[list[tuple[str, str]]]:
     """Each person's organizations as (Chinese, English) names."""
     names = {}
-    for org in Organization:
+    for org, name in ORGANIZATION_NAMES.items():
         with override(language):
-            zh = str(org.label)
+            zh = str(name)
         with override("en"):
-            names[org.value] = (zh, str(org.label))
+            names[org] = (zh, str(name))
     return [[names[o] for o in person.organizations()] for person in persons]
 
 

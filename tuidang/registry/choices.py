@@ -16,6 +16,15 @@ class Organization(models.TextChoices):
     PIONEERS = "pioneers", _("Quit the Pioneers: anyone who wore the red scarf, adults too")
 
 
+# What an organization is called where a person's organizations are listed (the attestation),
+# as opposed to the form's labels above, which say who may quit it.
+ORGANIZATION_NAMES = {
+    Organization.PARTY.value: pgettext_lazy("organization", "Chinese Communist Party"),
+    Organization.LEAGUE.value: pgettext_lazy("organization", "Communist Youth League"),
+    Organization.PIONEERS.value: pgettext_lazy("organization", "Young Pioneers"),
+}
+
+
 class Channel(models.TextChoices):
     SELF = "self", _("Declared by themselves")
     IN_PERSON = "in-person", _("Through a helper, in person")
