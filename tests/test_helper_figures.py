@@ -96,3 +96,20 @@ def test_it_refuses_other_methods(client, mona):
     login_verified(client, mona)
     assert client.post(URL).status_code == 405
     assert client.get("/zh-hans/moderation/helpers/1/").status_code == 404
+
+
+def test_it_marks_a_helper_whose_declarations_are_often_revoked(client, mona, alice,
+                                                                 charlie):
+    today = dates.today()
+    for helper in (alice, charlie):
+        for back in range(1, 6):  # one a day: no day stands out
+            with received_on(today - datetime.timedelta(days=back)):
+                submit(helper, f"{helper.username}{back}")
+    sequencer.drain()
+    revoke_declaration(Declaration.objects.filter(helper=alice).first(),
+                       Revocation.Reason.MODERATOR)  # 1 of 5: the share marked
+    login_verified(client, mona)
+    html = client.get(URL).content.decode()
+    assert 'class="flagged"' in row_of(html, "alice")
+    assert 'class="flagged"' not in row_of(html, "charlie")
+    assert "spike" not in html.split("<tbody>")[1]
