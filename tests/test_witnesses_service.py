@@ -33,6 +33,9 @@ def run_service(policy_file, **env: str):
                     PUBLISH_INTERVAL="0.5", **env)
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/count.json")
+    # The sequencer signs the empty log's checkpoint once it has started, which may be
+    # after the web processes answer on a busy machine: a 404 until then.
+    wait_for(base + "/log/checkpoint")
     return service, base
 
 
