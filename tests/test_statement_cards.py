@@ -8,7 +8,7 @@ from django.test import Client
 from tests.conftest import login_verified
 from tests.factories import declaration_post, person_fields
 from tuidang.moderation import actions as moderation
-from tuidang.registry.models import Declaration
+from tuidang.registry.models import Declaration, FeaturedStatement
 from tuidang.transparency import sequencer
 
 pytestmark = pytest.mark.django_db
@@ -54,17 +54,17 @@ def test_moderators_feature_a_statement_and_it_is_listed_as_featured(client, mon
     # Not before its text is approved.
     login_verified(client, mona)
     client.post(url, {"featured": "1"})
-    assert not Declaration.objects.get(pk=declaration.pk).statement_featured
+    assert not FeaturedStatement.objects.filter(declaration=declaration).exists()
     moderation.decide(mona, declaration.pk, "approve-statement", "ok")
     # A helper may not; an anonymous visitor is sent to log in.
     other = Client()
     assert other.post(url, {"featured": "1"}).status_code == 302
     login_verified(other, alice)
     assert other.post(url, {"featured": "1"}).status_code == 403
-    assert not Declaration.objects.get(pk=declaration.pk).statement_featured
+    assert not FeaturedStatement.objects.filter(declaration=declaration).exists()
     assert client.post(url, {"featured": "yes"}).status_code == 400
     assert client.post(url, {"featured": "1"}).status_code == 302
-    assert Declaration.objects.get(pk=declaration.pk).statement_featured
+    assert FeaturedStatement.objects.get(declaration=declaration).featured_on
 
     anonymous = Client()
     featured = anonymous.get("/zh-hans/statements/featured/").content.decode()
@@ -72,6 +72,6 @@ def test_moderators_feature_a_statement_and_it_is_listed_as_featured(client, mon
     assert "精彩推荐" in card(anonymous.get("/zh-hans/statements/").content.decode(),
                               declaration.pk)
     client.post(url, {"featured": "0"})
-    assert not Declaration.objects.get(pk=declaration.pk).statement_featured
+    assert not FeaturedStatement.objects.filter(declaration=declaration).exists()
     assert f'id="d{declaration.pk}"' not in anonymous.get(
         "/zh-hans/statements/featured/").content.decode()

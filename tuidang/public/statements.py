@@ -97,7 +97,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def featured_list(request: HttpRequest) -> HttpResponse:
     """精彩推荐: the statements moderators recommend, newest first."""
-    context = _page(request, published().filter(statement_featured=True))
+    context = _page(request, published().filter(featured__isnull=False))
     context.update(today=dates.today(), featured=True)
     return render(request, "registry/statements.html", context)
 
