@@ -63,6 +63,9 @@ def test_moderators_feature_a_statement_and_it_is_listed_as_featured(client, mon
     assert other.post(url, {"featured": "1"}).status_code == 403
     assert not FeaturedStatement.objects.filter(declaration=declaration).exists()
     assert client.post(url, {"featured": "yes"}).status_code == 400
+    assert client.get(url).status_code == 405
+    assert client.post("/zh-hans/moderation/declarations/999999/feature/",
+                       {"featured": "1"}).status_code == 404
     assert client.post(url, {"featured": "1"}).status_code == 302
     assert FeaturedStatement.objects.get(declaration=declaration).featured_on
 
