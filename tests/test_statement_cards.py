@@ -26,11 +26,15 @@ def card(html: str, serial: int) -> str:
 
 def test_a_card_without_a_title_is_titled_by_the_organizations_quit(client):
     declaration = declare(client, person_fields(0, "王五", ["league"], region="beijing"),
-                          person_fields(1, "王六", ["pioneers"]))
+                          person_fields(1, "王六", ["pioneers"], region="overseas",
+                                        country="CA"))
     html = card(client.get("/zh-hans/statements/").content.decode(), declaration.pk)
     assert ">声明退出共青团、少先队</a></h3>" in html
     assert '声明人：<span class="name">王五</span> 等 2 人' in html
     assert "<span>北京</span>" in html
+    page = client.get(f"/zh-hans/statements/{declaration.pk}/").content.decode()
+    assert "<h1>声明退出共青团、少先队</h1>" in page  # the statement's own page, titled alike
+    assert "海外 · 加拿大" in page  # the country's name, not its code
     en = card(client.get("/en/statements/").content.decode(), declaration.pk)
     assert "Declaration of withdrawal from the Communist Youth League, the Young Pioneers" in en
 

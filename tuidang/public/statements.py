@@ -124,9 +124,14 @@ def statement_detail(request: HttpRequest, serial: int) -> HttpResponse:
     declaration = published().filter(id=serial).first()
     if declaration is None:
         raise Http404("no published statement with this number")
+    persons = declaration.persons
+    named = [p for p in persons if not p.withdrawn]
+    approved_title = declaration.shows_statement and declaration.statement_title
     context = {
         "declaration": declaration,
-        "persons": declaration.persons,
+        "title": approved_title or statement_cards.made_title(
+            named, statement_cards.Labels.current()),
+        "persons": persons,
         "log_origin": settings.LOG_ORIGIN,
         "list_before": serial + 1,
     }
