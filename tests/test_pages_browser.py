@@ -1,7 +1,8 @@
 """Every public page, in each language, at a phone's width (390 px) and a desktop's
-(1280 px), in a real browser: nothing wider than the screen, no interface text left in
-English on a Chinese page, nothing loaded from another host, each page within its byte
-budget, and no serious or critical accessibility violation as axe-core judges it.
+(1280 px), in a real browser: nothing wider than the screen (also at 320 px), no
+interface text left in English on a Chinese page, nothing loaded from another host, each
+page within its byte budget, and no serious or critical accessibility violation as
+axe-core judges it.
 
 The pages are the anonymous GET routes of tests/endpoints.py under a language prefix, so
 a new public page is checked as soon as it is in that table. One browser, one tab, one
@@ -30,6 +31,7 @@ AXE = Path(__file__).parent / "axe" / "axe.min.js"
 AXE_VERSION = "4.10.3"
 LANGUAGES = ("zh-hans", "zh-hant", "en")
 WIDTHS = (390, 1280)
+NARROWEST = 320  # the smallest phones still in use: checked for overflow only
 # Bytes a page may weigh: its HTML and everything it loads (CSS, images, scripts),
 # uncompressed, with nothing cached, JavaScript on. The forms behind the abuse gate also
 # load the proof-of-work widget (ALTCHA, about 98 KB of script and style) when
@@ -141,10 +143,15 @@ def test_every_public_page_in_every_language_and_width():
         page.context.route(base + "/axe.min.js", lambda route: route.fulfill(
             body=AXE.read_bytes(), content_type="text/javascript"))
         for language in LANGUAGES:
-            for width in WIDTHS:
+            for width in (NARROWEST, *WIDTHS):
                 page.set_viewport_size({"width": width, "height": 900})
                 for path in paths:
                     where = f"{language} {width}px /{path}"
+                    if width == NARROWEST:
+                        page.goto(f"{base}/{language}/{path}")
+                        if (overflow := page.evaluate(OVERFLOW)) > 0:
+                            problems.append(f"{where}: {overflow} px wider than the screen")
+                        continue
                     status, size = page_bytes(page, f"{base}/{language}/{path}")
                     if status >= 400 and "not-a-token" not in path:
                         problems.append(f"{where}: status {status}")

@@ -97,3 +97,20 @@ def test_a_total_short_of_a_milestone_never_reads_as_the_milestone():
     assert numbers.short(399_999_999, "zh-hans") == "3.99 亿"
     assert numbers.short(9_999, "zh-hans") == "9,999"
     assert not numbers.has_short(9_999, "zh-hans")
+
+
+def test_with_an_opening_balance_the_headline_is_the_labelled_combined_figure(client, tmp_path):
+    from django.core.management import call_command
+
+    history = tmp_path / "history.csv"
+    history.write_text("date,persons,source\n" + "".join(
+        f"2005-06-0{day},9000000,旧计数\n" for day in range(1, 6)))
+    call_command("import_history", str(history))
+    client.post("/en/declare/", declaration_post(person_fields(0, "甲", ["party"])))
+    sequencer.drain()
+    html = client.get("/zh-hans/").content.decode()
+    headline = html.split('class="headline"')[1].split("</strong>")[0]
+    assert "4,500 万" in headline and 'id="total-with-history">45,000,001<' in headline
+    assert "含导入的历史数据" in html.split('class="headline"')[0]
+    proven = html.split('id="history"')[1].split("</dl>")[0]
+    assert 'id="total">1<' in proven and 'id="history-persons">45,000,000<' in proven

@@ -54,7 +54,7 @@ DECLARATION_COLUMNS = (
     "person_count", "party_count", "league_count", "pioneers_count", "people",
     "identity_digest", "statement_title", "statement_text", "statement_status",
     "statement_salt", "sealed_private", "private_commitment", "log_index", "is_published",
-    "import_key", "statement_featured",
+    "import_key",
 )
 IDENTITY_COLUMNS = ("declaration_id", "position", "digest")
 for _model, _columns in ((Declaration, DECLARATION_COLUMNS), (PersonIdentity, IDENTITY_COLUMNS)):
@@ -167,7 +167,7 @@ def prepare(items: list[DeclarationData], intake: Intake,
             pioneers, people.pack(packed), digests[0], item.statement_title,
             item.statement_text,
             pending if item.statement_text else no_statement,
-            salt, None, commitment_value, None, False, item.import_key, False,
+            salt, None, commitment_value, None, False, item.import_key,
         ], identities, private, entry, fillers[32 * index : 32 * index + 32]))
     return prepared
 

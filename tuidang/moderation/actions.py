@@ -10,6 +10,7 @@ from tuidang.registry import actions as registry_actions
 from tuidang.registry import dates, receipts
 from tuidang.registry.models import (
     Declaration,
+    FeaturedStatement,
     HeldEntry,
     PendingEntry,
     Revocation,
@@ -104,8 +105,11 @@ def feature(moderator: AbstractBaseUser, declaration_id: int, featured: bool) ->
         if featured and not (declaration.is_published and declaration.shows_statement):
             raise DecisionError(_("Only a published statement with an approved text can be "
                                   "featured."))
-        declaration.statement_featured = featured
-        declaration.save(update_fields=["statement_featured"])
+        if featured:
+            FeaturedStatement.objects.get_or_create(
+                declaration=declaration, defaults={"featured_on": dates.today()})
+        else:
+            FeaturedStatement.objects.filter(declaration=declaration).delete()
         return declaration
 
 

@@ -23,9 +23,9 @@ from tuidang.registry.models import StatementStatus
 from tuidang.registry.people import Person, unpack
 
 # What a card shows: serial, day, persons, the statement once a moderator approved it,
-# whether it is featured (精彩推荐), and the packed persons.
+# the day it was featured (精彩推荐; None if it is not), and the packed persons.
 CARD_FIELDS = ("id", "received_on", "person_count", "statement_status", "statement_title",
-               "statement_text", "statement_featured", "people")
+               "statement_text", "featured__featured_on", "people")
 
 
 @dataclass(frozen=True)

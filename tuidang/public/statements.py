@@ -97,7 +97,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def featured_list(request: HttpRequest) -> HttpResponse:
     """精彩推荐: the statements moderators recommend, newest first."""
-    context = _page(request, published().filter(statement_featured=True))
+    context = _page(request, published().filter(featured__isnull=False))
     context.update(today=dates.today(), featured=True)
     return render(request, "registry/statements.html", context)
 
@@ -124,9 +124,14 @@ def statement_detail(request: HttpRequest, serial: int) -> HttpResponse:
     declaration = published().filter(id=serial).first()
     if declaration is None:
         raise Http404("no published statement with this number")
+    persons = declaration.persons
+    named = [p for p in persons if not p.withdrawn]
+    approved_title = declaration.shows_statement and declaration.statement_title
     context = {
         "declaration": declaration,
-        "persons": declaration.persons,
+        "title": approved_title or statement_cards.made_title(
+            named, statement_cards.Labels.current()),
+        "persons": persons,
         "log_origin": settings.LOG_ORIGIN,
         "list_before": serial + 1,
     }

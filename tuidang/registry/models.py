@@ -92,9 +92,6 @@ class Declaration(models.Model):
     # Imported declarations only: a keyed hash of the helper and the imported line (or its
     # ref), so that importing the same file twice counts no one twice (imports/importer.py).
     import_key = models.BinaryField(max_length=16, null=True, blank=True)
-    # 精彩推荐: a published statement moderators chose to recommend (moderation, feature);
-    # last, so that intake/bulk.py's positional rows keep their order.
-    statement_featured = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -112,9 +109,6 @@ class Declaration(models.Model):
             # read the same index between the day's first and last serial (DaySerials).
             models.Index(fields=["id"], condition=Q(is_published=True),
                          name="declaration_published"),
-            # The featured statements (精彩推荐): a few published ones, newest first.
-            models.Index(fields=["id"], condition=Q(is_published=True, statement_featured=True),
-                         name="declaration_featured"),
             models.Index(fields=["helper", "id"], condition=Q(helper__isnull=False),
                          name="declaration_helper_id"),
             # Screening's look-up for "an earlier declaration named this person"
@@ -144,6 +138,21 @@ class Declaration(models.Model):
     def shows_statement(self) -> bool:
         return self.statement_status == StatementStatus.APPROVED
 
+    @property
+    def is_featured(self) -> bool:
+        return FeaturedStatement.objects.filter(declaration=self).exists()
+
+
+
+class FeaturedStatement(models.Model):
+    """精彩推荐: a published statement moderators recommend (moderation.actions.feature).
+
+    A table of its own, not a column of Declaration: a few rows, and no byte added to the
+    hundreds of millions of declaration rows (their columns are packed: registry 0001)."""
+
+    declaration = models.OneToOneField(Declaration, primary_key=True, on_delete=models.CASCADE,
+                                       related_name="featured")
+    featured_on = models.DateField(help_text="Date in China Standard Time; never a time.")
 
 class PersonIdentity(models.Model):
     """The identity digest of each person after the first of a declaration (the first

@@ -15,6 +15,7 @@ given).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tuidang.registry import countries
 from tuidang.registry.choices import Region, Sector
 
 VERSION = 2
@@ -49,6 +50,10 @@ class Person:
 
     def get_sector_display(self) -> str:
         return str(_SECTORS.get(self.sector, self.sector))
+
+    def get_country_display(self) -> str:
+        """The country's name in the page's language (registry/countries.py)."""
+        return countries.name(self.country) if self.country else ""
 
 
 def _text(value: str) -> bytes:
