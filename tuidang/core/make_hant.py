@@ -61,8 +61,18 @@ def is_reviewed(message: Message) -> bool:
     return any(REVIEWED in comment.lower() for comment in message.user_comments)
 
 
+# Where OpenCC's Taiwan phrases replace a term of the glossary (docs/i18n.md) with another
+# word: 声明 is a declaration (聲明), not a court's 宣告; a moderator 审核 (審核), not an
+# accountant's 稽核 (which stays for 审计, an audit). Applied only where the zh_Hans text
+# has the term and not the other word itself.
+GLOSSARY_FIXES = (("声明", "宣告", "聲明"), ("审核", "稽核", "審核"))
+
+
 def _convert(converter: opencc.OpenCC, text: str) -> str:
     converted = converter.convert(text) if text else text
+    for term, wrong, right in GLOSSARY_FIXES:
+        if term in text and wrong in converted and wrong not in text:
+            converted = converted.replace(wrong, right)
     if _PLACEHOLDER.findall(converted) != _PLACEHOLDER.findall(text):
         raise ValueError(f"OpenCC changed a placeholder in {text!r}")
     return converted
