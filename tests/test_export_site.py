@@ -246,9 +246,10 @@ def test_unchanged_days_are_not_rendered_again(client, tmp_path):
     out = export(site)
     after = snapshot(site)
     # Nine new statement pages, today's day pages and the pages rendered on every run
-    # (home, news, statistics, feeds...): about 60, nothing of the past day's 70.
+    # (home, news, statistics, feeds, the help pages, the period files...): about 85,
+    # nothing of the past day's 70 statements in three languages (210 pages).
     rendered = int(re.search(r"rendered (\d+)", out)[1])
-    assert rendered < 80, out
+    assert rendered < 100, out
     for name, inode in before.items():
         if str(past) in name or re.search(r"statements/[0-9]+/", name):
             assert after[name] == inode, name

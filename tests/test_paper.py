@@ -108,9 +108,9 @@ def test_a_slip_has_the_code_in_groups_and_the_check_address(client, alice, sett
 
 
 @pytest.mark.parametrize("codes, message", [
-    ("ABCD-EFGH\n", "第 1 行没有收据码"),
-    (f"{CODE}\nnot a code\n", "第 2 行没有收据码"),
-    ("   \n", "收据码"),
+    ("ABCD-EFGH\n", "第 1 行没有查询密码"),
+    (f"{CODE}\nnot a code\n", "第 2 行没有查询密码"),
+    ("   \n", "查询密码"),
     (f"{CODE}\n" * 201, "每次最多生成 200 张"),
 ])
 def test_it_refuses_lines_without_a_code(client, alice, codes, message):
