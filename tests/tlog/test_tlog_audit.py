@@ -78,7 +78,7 @@ def test_it_names_a_missing_file(name: str, copy: Path, signer: Signer,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     (copy / name).unlink()
     code, out = audit([str(copy), "--key", signer.verifier_key_string()], capsys)
-    assert (code, out) == (1, f"FAIL {name}: missing")
+    assert (code, out) == (1, f"FAIL {name}: missing [source]")
 
 
 def test_it_rejects_a_wrong_key_or_origin(log_dir: Path, signer: Signer,
@@ -107,7 +107,7 @@ def test_it_checks_consistency_with_an_older_checkpoint(
     assert code == 1 and out.startswith(f"FAIL {prev}: not consistent"), out
     code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", str(tmp_path / "nope")],
                       capsys)
-    assert (code, out) == (1, f"FAIL {tmp_path / 'nope'}: missing or unreadable")
+    assert (code, out) == (1, f"FAIL {tmp_path / 'nope'}: missing or unreadable [input]")
 
 
 def test_it_rejects_a_checkpoint_with_a_wrong_tally(tmp_path: Path, signer: Signer) -> None:
@@ -140,7 +140,7 @@ def test_it_verifies_receipts_offline(log_dir: Path, signer: Signer, tmp_path: P
     assert code == 1 and out.startswith(f"FAIL {receipt}:")
     code, out = audit(["--receipt", str(receipt), "--entry", "/nonexistent", "--key", key],
                       capsys)
-    assert (code, out) == (1, "FAIL /nonexistent: missing or unreadable")
+    assert (code, out) == (1, "FAIL /nonexistent: missing or unreadable [input]")
 
 
 @pytest.fixture
@@ -160,7 +160,8 @@ def test_it_audits_over_http(http_url: str, copy: Path, signer: Signer,
     key = signer.verifier_key_string()
     assert audit([http_url, "--key", key], capsys)[0] == 0
     (copy / "tile/0/001").unlink()
-    assert audit([http_url.rstrip("/"), "--key", key], capsys) == (1, "FAIL tile/0/001: missing")
+    assert audit([http_url.rstrip("/"), "--key", key], capsys) == (
+        1, "FAIL tile/0/001: missing [source]")
 
 
 def test_it_audits_a_log_with_three_levels(tmp_path: Path, signer: Signer) -> None:
@@ -195,13 +196,15 @@ def test_it_reads_gzipped_bundles_from_a_directory(copy: Path, signer: Signer,
     bad = copy / "tile/entries/002.p/188.gz"
     bad.write_bytes(bad.read_bytes()[:-9])
     assert audit([str(copy), "--key", key], capsys) == (
-        1, "FAIL tile/entries/002.p/188: bad gzip data: truncated or followed by other bytes")
+        1, "FAIL tile/entries/002.p/188: bad gzip data: truncated or followed by other bytes "
+           "[source]")
     bad.unlink()
-    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL tile/entries/002.p/188: missing")
+    assert audit([str(copy), "--key", key], capsys) == (
+        1, "FAIL tile/entries/002.p/188: missing [source]")
     checkpoint = copy / "checkpoint"  # only tiles are looked for as .gz, as nginx does
     checkpoint.with_name("checkpoint.gz").write_bytes(gzip.compress(checkpoint.read_bytes()))
     checkpoint.unlink()
-    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL checkpoint: missing")
+    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL checkpoint: missing [source]")
 
 
 def test_it_refuses_a_gzip_file_larger_than_any_log_file(copy: Path) -> None:
