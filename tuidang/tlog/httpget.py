@@ -189,6 +189,8 @@ def _exchange(target: _Target, headers: dict[str, str], limit: int,
     sock = _connect(target, deadline)
     try:
         host = f"[{target.host}]" if ":" in target.host else target.host
+        if target.port != (443 if target.scheme == "https" else 80):
+            host += f":{target.port}"
         lines = [f"GET {target.path} HTTP/1.1", f"Host: {host}", "Connection: close",
                  *(f"{k}: {v}" for k, v in headers.items())]
         try:
