@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ORIGIN, sample_entries
-from hostile import HostileMirror
 
+from tests.hostile_mirror import HostileMirror
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.tlog.checkpoint import Checkpoint
 from tuidang.tlog.export import write_log_dir

@@ -20,8 +20,8 @@ from .failure import AuditError, InputError, SourceError
 from .httpget import HTTPGetError, get
 from .tiles import HASH_SIZE, parse_tile_path
 
-__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_CHECKPOINT", "Source", "read_local",
-           "size_limit"]
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_CHECKPOINT", "Source", "gzip_limit",
+           "read_local", "size_limit"]
 
 # A checkpoint: a few lines, the log's signature and up to 100 cosignatures (note.py).
 MAX_CHECKPOINT = 64 * 1024
@@ -38,7 +38,7 @@ def size_limit(path: str) -> int:
     return ref.width * ((2 + MAX_ENTRY_SIZE) if ref.is_entries else HASH_SIZE)
 
 
-def _gzip_limit(limit: int) -> int:
+def gzip_limit(limit: int) -> int:
     """Deflate can grow incompressible data a little, never by more than this."""
     return limit + limit // 256 + 1024
 
@@ -47,9 +47,12 @@ class Source:
     """Where the log is read from: a base URL (http/https) or a local directory."""
 
     def __init__(self, location: str, timeout: float = DEFAULT_TIMEOUT,
-                 deadline: float = DEFAULT_DEADLINE) -> None:
+                 deadline: float = DEFAULT_DEADLINE, user_agent: str = "tuidang-audit",
+                 headers: dict[str, str] | None = None) -> None:
         """``location`` is e.g. ``https://tuidang.example/log/`` or ``/srv/log``;
-        ``timeout`` bounds each file, ``deadline`` the whole run (seconds)."""
+        ``timeout`` bounds each file, ``deadline`` the whole run (seconds); ``headers``
+        are sent with every request."""
+        self.headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip", **(headers or {})}
         self.is_url = location.startswith(("http://", "https://"))
         self.location = location if not self.is_url or location.endswith("/") else location + "/"
         self.timeout = timeout
@@ -77,7 +80,7 @@ class Source:
         base = Path(self.location, path)
         data = _read_regular(path, base, limit)
         if data is None and path.startswith("tile/"):
-            packed = _read_regular(path, Path(str(base) + ".gz"), _gzip_limit(limit))
+            packed = _read_regular(path, Path(str(base) + ".gz"), gzip_limit(limit))
             data = None if packed is None else _gunzip(path, packed, limit)
         if data is None:
             raise SourceError(path, "missing")
@@ -85,8 +88,8 @@ class Source:
 
     def _get(self, path: str, limit: int, deadline: float) -> bytes:
         try:
-            answer = get(self.location + path, limit=_gzip_limit(limit), deadline=deadline,
-                         headers={"User-Agent": "tuidang-audit", "Accept-Encoding": "gzip"})
+            answer = get(self.location + path, limit=gzip_limit(limit), deadline=deadline,
+                         headers=self.headers)
         except HTTPGetError as e:
             raise SourceError(path, str(e)) from None
         if answer.status != 200:

@@ -90,7 +90,7 @@ class HostileMirror:
                      "Content-Length: 0\r\n\r\n".encode())
 
     def _misbehave(self, conn: socket.socket, path: str) -> None:
-        body = self._file(path) or b""
+        body = self._file(path) or bytes(64)  # something to drip, cut or flip
         mode, start = self.mode, time.monotonic()
         if mode == "truncated":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
