@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AUDIT = str(Path(sys.executable).parent / "tuidang-audit")
 SIZE = 700  # bundles 000, 001, 002.p/188; tiles 0/000, 0/001, 0/002.p/188, 1/000.p/2
 ENTRIES = sample_entries(SIZE)
-MAX_RSS_KB = 120 * 1024  # a full bundle is at most 16.8 MB; Python itself about 20 MB
+MAX_RSS_KB = 80 * 1024  # a full bundle is at most 16.8 MB; Python itself about 22 MB
 
 
 def tally_line(entries: list[bytes]) -> str:
