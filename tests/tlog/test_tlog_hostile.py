@@ -247,6 +247,11 @@ def test_it_reads_regular_files_only_from_a_directory(copy: Path, log_dir: Path,
     assert (code, out) == (
         1, "FAIL tile/0/001: 68719476736 bytes, more than the 8192 it can hold [source]")
     assert rss < 60 * 1024
+    (copy / "tile/0/001").write_bytes((log_dir / "tile/0/001").read_bytes())
+    (copy / "tile/entries/001").write_bytes(bytes(16 << 20))  # 8 million empty entries?
+    code, out, seconds, rss = run_audit(str(copy), key)
+    assert (code, out) == (1, "FAIL tile/entries/001: more than 256 entries [source]")
+    assert rss < MAX_RSS_KB and seconds < 10
     (copy / "checkpoint").unlink()
     os.mkfifo(copy / "checkpoint")
     code, out, seconds, _ = run_audit(str(copy), key, limit=10)
