@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN, declaration, sample_entries
+from conftest import AUDIT_ENTRIES, AUDIT_SIZE, ORIGIN, declaration, sample_entries
 
 from tuidang.tlog.audit import AuditError, Source, audit_log
 from tuidang.tlog.bundle import encode_bundle
@@ -23,22 +22,9 @@ from tuidang.tlog.proof import inclusion_proof
 from tuidang.tlog.receipt import format_tlog_proof
 from tuidang.tlog.tiles import TileRef, node_reader_from_tiles, tile_width, tiles_for_size
 
-SIZE = 700  # tiles 0/000, 0/001, 0/002.p/188 and 1/000.p/2
-ENTRIES = sample_entries(SIZE)
+SIZE, ENTRIES = AUDIT_SIZE, AUDIT_ENTRIES
 FILES = ["tile/0/000", "tile/0/001", "tile/0/002.p/188", "tile/1/000.p/2",
          "tile/entries/000", "tile/entries/001", "tile/entries/002.p/188"]
-
-
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
-    d = tmp_path_factory.mktemp("log")
-    write_log_dir(d, ENTRIES, signer, ORIGIN)
-    return d
-
-
-@pytest.fixture
-def copy(log_dir: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(log_dir, tmp_path / "log"))
 
 
 def audit(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -18,40 +18,28 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN, sample_entries
+from conftest import AUDIT_ENTRIES, AUDIT_SIZE, ORIGIN
 
 from tests.hostile_mirror import HostileMirror
 from tuidang.tlog.bundle import decode_bundle, encode_bundle
 from tuidang.tlog.checkpoint import Checkpoint
+from tuidang.tlog.entry import parse_entry
 from tuidang.tlog.export import write_log_dir
+from tuidang.tlog.hashing import leaf_hash
 from tuidang.tlog.note import Signer, sign_note
 from tuidang.tlog.tally import TallyChecker
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT = str(Path(sys.executable).parent / "tuidang-audit")
-SIZE = 700  # bundles 000, 001, 002.p/188; tiles 0/000, 0/001, 0/002.p/188, 1/000.p/2
-ENTRIES = sample_entries(SIZE)
+SIZE, ENTRIES = AUDIT_SIZE, AUDIT_ENTRIES
 MAX_RSS_KB = 80 * 1024  # a full bundle is at most 16.8 MB; Python itself about 22 MB
 
 
 def tally_line(entries: list[bytes]) -> str:
     checker = TallyChecker()
-    from tuidang.tlog.entry import parse_entry
     for i, raw in enumerate(entries):
         checker.add(parse_entry(raw), i)
     return checker.tally.extension_line()
-
-
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
-    d = tmp_path_factory.mktemp("log")
-    write_log_dir(d, ENTRIES, signer, ORIGIN)
-    return d
-
-
-@pytest.fixture
-def copy(log_dir: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(log_dir, tmp_path / "log"))
 
 
 # Runs the command it is given and writes that child's peak memory (wait4's ru_maxrss) to a
@@ -165,7 +153,6 @@ def swap_first_entries(copy: Path, recompute_tile: bool) -> None:
     entries[0], entries[6] = entries[6], entries[0]
     path.write_bytes(encode_bundle(entries))
     if recompute_tile:
-        from tuidang.tlog.hashing import leaf_hash
         (copy / "tile/0/000").write_bytes(b"".join(leaf_hash(e) for e in entries))
 
 
