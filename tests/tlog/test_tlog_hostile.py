@@ -128,7 +128,7 @@ def test_it_gives_up_on_a_slow_drip_by_its_deadline(options: tuple[str, ...], re
     with HostileMirror(copy, "drip", "tile/entries/000") as mirror:
         code, out, seconds, _ = run_audit(mirror.url, signer.verifier_key_string(), *options)
     assert (code, out) == (1, f"FAIL tile/entries/000: {reason} [source]")
-    assert most - 0.5 < seconds < most + 3, seconds  # the interpreter starts in under 3 s
+    assert most - 0.5 < seconds < most + 6, seconds  # the interpreter starts in seconds
 
 
 def test_it_checks_a_tile_fetched_again_for_the_consistency_proof(
