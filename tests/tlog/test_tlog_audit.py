@@ -86,11 +86,17 @@ def test_it_checks_consistency_with_an_older_checkpoint(
         prev = str(tmp_path / f"old{n}" / "checkpoint")
         code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", prev], capsys)
         assert code == 0, out
+    write_log_dir(tmp_path / "later", [*ENTRIES, *sample_entries(20)[:1]], signer, ORIGIN)
+    later = str(tmp_path / "later" / "checkpoint")
+    code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", later], capsys)
+    assert (code, out) == (1, f"FAIL checkpoint: size {SIZE} is older than {later}'s "
+                              f"{SIZE + 1}: the copy is stale or rolled back [source]")
     forked = ENTRIES[:250] + [encode_entry(declaration(10_000 + i)) for i in range(50)]
     write_log_dir(tmp_path / "fork", forked, signer, ORIGIN)
     prev = str(tmp_path / "fork" / "checkpoint")
     code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", prev], capsys)
     assert code == 1 and out.startswith(f"FAIL {prev}: not consistent"), out
+    assert out.endswith(" [log]")  # two signed checkpoints that disagree: a fork
     code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", str(tmp_path / "nope")],
                       capsys)
     assert (code, out) == (1, f"FAIL {tmp_path / 'nope'}: missing or unreadable [input]")

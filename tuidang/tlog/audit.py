@@ -232,6 +232,10 @@ def _check_prev(verifier: Verifier, tree: _Tree, prev: tuple[str, bytes]) -> Che
     if old.origin != cp.origin:
         raise InputError(name, f"checkpoint of origin {old.origin!r}, not {cp.origin!r}")
 
+    if old.size > cp.size:  # a copy may serve an old checkpoint: nothing against the log
+        raise SourceError("checkpoint", f"size {cp.size} is older than {name}'s {old.size}: "
+                          "the copy is stale or rolled back")
+
     def read(level: int, index: int) -> bytes | None:
         return tree.tile(level, index) if tile_width(cp.size, level, index) else None
 
