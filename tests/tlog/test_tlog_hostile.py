@@ -245,3 +245,11 @@ def test_it_reads_regular_files_only_from_a_directory(copy: Path, log_dir: Path,
     assert (code, out) == (1, "FAIL checkpoint: not a regular file [source]")
     assert seconds < 5
 
+
+
+def test_it_gives_up_on_a_tls_handshake_that_never_comes(copy: Path, signer: Signer) -> None:
+    with HostileMirror(copy) as mirror:  # plain HTTP, waiting for a request line
+        https = mirror.url.replace("http://", "https://")
+        code, out, seconds, _ = run_audit(https, signer.verifier_key_string(), "--timeout", "2")
+    assert code == 1 and out.startswith("FAIL checkpoint: cannot connect to 127.0.0.1:"), out
+    assert out.endswith(" [source]") and seconds < 2 + 6
