@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bundle import decode_bundle, gunzip
+from .bundle import gunzip
 from .checkpoint import Checkpoint, open_checkpoint
-from .entry import EntryError, parse_entry
-from .hashing import EMPTY_ROOT, leaf_hash
+from .entry import EntryError
+from .hashing import EMPTY_ROOT
 from .note import NoteError, Verifier
 from .policy import Policy, PolicyError
 from .proof import ProofError, consistency_proof, tree_root, verify_consistency
-from .tally import Tally, TallyChecker
+from .ranges import verify_bundles
+from .revstate import RevocationState
+from .tally import Tally
 from .tiles import (
     HASH_SIZE,
     TILE_WIDTH,
     TileRef,
-    entry_bundles_for_size,
     node_reader_from_tiles,
     tile_root,
     tile_width,
@@ -111,7 +112,7 @@ class AuditResult:
     checkpoint: Checkpoint
     tally: Tally
     previous: Checkpoint | None = None
-    checker: TallyChecker | None = None  # what the entries revoked
+    checker: RevocationState | None = None  # what the entries revoked
     kept: dict[int, bytes] | None = None  # the verified entries asked for (``keep``)
     cosigners: tuple[str, ...] = ()  # the policy's witnesses that cosigned the checkpoint
 
@@ -126,13 +127,17 @@ def _fetch_tile(source: Source, ref: TileRef) -> bytes:
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
               progress: Callable[[int], None] | None = None,
-              keep: Container[int] = (), policy: Policy | None = None) -> AuditResult:
+              keep: Collection[int] = (), policy: Policy | None = None,
+              jobs: int | None = None, state_dir: str | None = None) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
     ``prev`` is ``(name, signed checkpoint bytes)`` of an older checkpoint to check
     consistency with; ``progress(n)`` is called after each n entries are processed;
     the entries at the indices in ``keep`` are returned once their hashes are verified.
     with ``policy`` (tlog-policy) the checkpoint must carry its quorum's cosignatures.
+    The bundles are verified by ``jobs`` processes (all cores by default; ranges.py),
+    which keep what revocations are checked against in files under ``state_dir`` (a
+    temporary directory; revstate.py) until the result's ``checker`` is closed.
     """
     signed = source.fetch("checkpoint")
     try:
@@ -150,37 +155,17 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
     size = cp.size
     refs = tiles_for_size(size)
     upper = {(r.level, r.index): _fetch_tile(source, r) for r in refs if r.level > 0}
-    checker = TallyChecker()
-    kept: dict[int, bytes] = {}
-    computed = bytearray()  # level-1 hashes recomputed from full level-0 tiles
-    last0: tuple[int, bytes] | None = None
-    for bref in entry_bundles_for_size(size):
-        bpath = bref.path()
-        tref = TileRef(0, bref.index, bref.width)
-        try:
-            entries = decode_bundle(source.fetch(bpath))
-        except ValueError as e:
-            raise AuditError(bpath, str(e)) from None
-        if len(entries) != bref.width:
-            raise AuditError(bpath, f"{len(entries)} entries, expected {bref.width}")
-        base = bref.index * TILE_WIDTH
-        for k, raw in enumerate(entries):
-            try:
-                checker.add(parse_entry(raw), base + k)
-            except EntryError as e:
-                raise AuditError(bpath, f"entry {base + k}: {e}") from None
-        hashes = b"".join(leaf_hash(e) for e in entries)
-        stored = _fetch_tile(source, tref)
-        if stored != hashes:
-            raise _blame_level0(bref, tref, stored, upper, cp)
-        if keep:
-            kept.update((base + k, raw) for k, raw in enumerate(entries) if base + k in keep)
-        if bref.width == TILE_WIDTH:
-            computed += tile_root(hashes)
-        else:
-            last0 = (bref.index, hashes)
-        if progress is not None:
-            progress(bref.width)
+    verified = verify_bundles(source, size, jobs=jobs, progress=progress,
+                              keep=sorted(keep), state_dir=state_dir)
+    failure = verified.failure
+    if failure is not None:
+        verified.state.close()
+        if failure.stored is None:
+            raise AuditError(failure.path, failure.message)
+        b = failure.key[0]
+        tref = TileRef(0, b, tile_width(size, 0, b))
+        raise _blame_level0(TileRef(0, b, tref.width, True), tref, failure.stored, upper, cp)
+    computed, last0 = bytearray(verified.level1), verified.last0
     level = 1
     while computed:
         nxt = bytearray()
@@ -193,11 +178,12 @@ def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
         computed, level = nxt, level + 1
     if _root(size, upper, last0) != cp.root_hash:
         raise AuditError("checkpoint", "root hash does not match the tiles")
-    if claimed.totals() != checker.tally.totals():
+    tally = verified.tally
+    if claimed.totals() != tally.totals():
         raise AuditError("checkpoint", f"tally line does not match the entries: "
-                         f"computed {checker.tally.extension_line()!r}")
+                         f"computed {tally.extension_line()!r}")
     previous = _check_prev(source, verifier, cp, prev, upper) if prev else None
-    return AuditResult(cp, checker.tally, previous, checker, kept, cosigners)
+    return AuditResult(cp, tally, previous, verified.state, verified.kept, cosigners)
 
 
 def _root(size: int, upper: dict[tuple[int, int], bytes],

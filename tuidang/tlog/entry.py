@@ -15,6 +15,7 @@ from __future__ import annotations
 import binascii
 import datetime
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ __all__ = [
     "RevocationEntry",
     "check_published_name",
     "commitment",
+    "declaration_fields",
     "encode_declaration",
     "encode_entry",
     "name_commitment",
@@ -355,6 +357,40 @@ def parse_entry(data: bytes) -> Entry:
     if encode_entry(entry) != data:
         raise EntryError("entry is not canonical")
     return entry
+
+
+# One canonical declaration, as one regular expression over its bytes: what parse_entry
+# accepts (and re-encodes to the same bytes), except that the date must still be a real
+# day (:func:`declaration_fields`). Every part is as strict as the encoder: decimals of at
+# most 18 digits without leading zeros, tokens of at most 64 characters, organizations a
+# non-empty subset in order, 1-50 persons, canonical base64 of 32 bytes (its last
+# character before the padding carries 4 bits, the 2 spare bits zero).
+_B64_32 = rb"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="
+_TOKEN_64 = rb"(?=[a-z0-9-]{1,64}[ \n])[a-z0-9]+(?:-[a-z0-9]+)*"
+_ORGS_FIELD = rb"(?:party(?:,league)?(?:,pioneers)?|league(?:,pioneers)?|pioneers)"
+_PERSON_LINE = (rb"person " + _ORGS_FIELD + rb" (?:real|alias) (?:" + _TOKEN_64
+                + rb"|overseas:[A-Z]{2}|-) (?:" + _TOKEN_64 + rb"|-) " + _B64_32 + rb"\n")
+_DECLARATION = re.compile(
+    VERSION.encode() + rb" declaration\nserial (?:0|[1-9][0-9]{0,17})\n"
+    rb"date ([0-9]{4}-[0-9]{2}-[0-9]{2})\nchannel (" + _TOKEN_64 + rb")\n"
+    rb"((?:" + _PERSON_LINE + rb"){1,%d})" % MAX_PERSONS
+    + rb"statement (?:" + _B64_32 + rb"|-)\nprivate " + _B64_32 + rb"\n")
+_ORGS_OF_PERSONS = re.compile(rb"person ([a-z,]+) ")
+
+
+def declaration_fields(data: bytes) -> tuple[bytes, bytes, list[bytes]] | None:
+    """The date, channel and organizations field of each person of a declaration entry,
+    by one match of its canonical form, without building any object; None if ``data``
+    is not a canonical declaration in that form (:func:`parse_entry` then decides, and
+    names the fault). The date is only of the form ``YYYY-MM-DD``: the caller must still
+    check that it is a real day (``datetime.date.fromisoformat``), as parse_entry does.
+    """
+    if len(data) > MAX_ENTRY_SIZE:
+        return None
+    m = _DECLARATION.fullmatch(data)
+    if m is None:
+        return None
+    return m[1], m[2], _ORGS_OF_PERSONS.findall(m[3])
 
 
 _TALLY_NAMES = ("Delta", "DayTally", "Tally", "TallyChecker", "tally_delta")
