@@ -31,15 +31,17 @@ def encode_bundle(entries: Sequence[bytes]) -> bytes:
 def decode_bundle(data: bytes) -> list[bytes]:
     """Split a bundle into its entries; ValueError on truncation or trailing bytes."""
     entries: list[bytes] = []
+    append = entries.append
     pos, end = 0, len(data)
+    data = bytes(data)
     while pos < end:
         if pos + 2 > end:
             raise ValueError(f"truncated length prefix at byte {pos}")
-        n = int.from_bytes(data[pos:pos + 2], "big")
+        n = data[pos] << 8 | data[pos + 1]
         pos += 2
         if pos + n > end:
             raise ValueError(f"truncated entry at byte {pos}")
-        entries.append(bytes(data[pos:pos + n]))
+        append(data[pos:pos + n])
         pos += n
     return entries
 

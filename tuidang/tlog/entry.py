@@ -57,9 +57,10 @@ __all__ = [
     "RevocationEntry",
     "check_published_name",
     "commitment",
-    "declaration_fields",
+    "declaration_key",
     "encode_declaration",
     "encode_entry",
+    "key_organizations",
     "name_commitment",
     "parse_entry",
     "person_line",
@@ -365,32 +366,54 @@ def parse_entry(data: bytes) -> Entry:
 # most 18 digits without leading zeros, tokens of at most 64 characters, organizations a
 # non-empty subset in order, 1-50 persons, canonical base64 of 32 bytes (its last
 # character before the padding carries 4 bits, the 2 spare bits zero).
-_B64_32 = rb"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="
-_TOKEN_64 = rb"(?=[a-z0-9-]{1,64}[ \n])[a-z0-9]+(?:-[a-z0-9]+)*"
-_ORGS_FIELD = rb"(?:party(?:,league)?(?:,pioneers)?|league(?:,pioneers)?|pioneers)"
-_PERSON_LINE = (rb"person " + _ORGS_FIELD + rb" (?:real|alias) (?:" + _TOKEN_64
-                + rb"|overseas:[A-Z]{2}|-) (?:" + _TOKEN_64 + rb"|-) " + _B64_32 + rb"\n")
+_B64_32 = rb"[A-Za-z0-9+/]{42}+[AEIMQUYcgkosw048]="
+_TOKEN_64 = rb"(?=[a-z0-9-]{1,64}+[ \n])[a-z0-9]++(?:-[a-z0-9]++)*+"
+_ORGS_FIELD = rb"(?>party(?:,league)?(?:,pioneers)?|league(?:,pioneers)?|pioneers)"
+def _person_line(organizations: bytes) -> bytes:
+    return (rb"person " + organizations + rb" (?:real|alias) (?:" + _TOKEN_64
+            + rb"|overseas:[A-Z]{2}|-) (?:" + _TOKEN_64 + rb"|-) " + _B64_32 + rb"\n")
+
+
+# The organizations of the first three persons are groups of their own, so that the
+# match's groups are already what a tally needs of most declarations; the lines of any
+# further persons are the last group. Possessive quantifiers and atomic groups: nothing
+# here needs backtracking, and not recording where to go back makes a match faster.
+_PERSONS = (_person_line(rb"(" + _ORGS_FIELD + rb")") + rb"(?:"
+            + _person_line(rb"(" + _ORGS_FIELD + rb")") + rb"(?:"
+            + _person_line(rb"(" + _ORGS_FIELD + rb")") + rb"((?:"
+            + _person_line(_ORGS_FIELD) + rb"){0,%d}+))?+)?+" % (MAX_PERSONS - 3))
 _DECLARATION = re.compile(
-    VERSION.encode() + rb" declaration\nserial (?:0|[1-9][0-9]{0,17})\n"
-    rb"date ([0-9]{4}-[0-9]{2}-[0-9]{2})\nchannel (" + _TOKEN_64 + rb")\n"
-    rb"((?:" + _PERSON_LINE + rb"){1,%d})" % MAX_PERSONS
+    VERSION.encode() + rb" declaration\nserial (?:0|[1-9][0-9]{0,17}+)\n"
+    rb"date ([0-9]{4}-[0-9]{2}-[0-9]{2})\nchannel (" + _TOKEN_64 + rb")\n" + _PERSONS
     + rb"statement (?:" + _B64_32 + rb"|-)\nprivate " + _B64_32 + rb"\n")
 _ORGS_OF_PERSONS = re.compile(rb"person ([a-z,]+) ")
 
+DeclarationKey = tuple["bytes | None", ...]
 
-def declaration_fields(data: bytes) -> tuple[bytes, bytes, list[bytes]] | None:
-    """The date, channel and organizations field of each person of a declaration entry,
-    by one match of its canonical form, without building any object; None if ``data``
-    is not a canonical declaration in that form (:func:`parse_entry` then decides, and
-    names the fault). The date is only of the form ``YYYY-MM-DD``: the caller must still
-    check that it is a real day (``datetime.date.fromisoformat``), as parse_entry does.
+
+def declaration_key(data: bytes) -> DeclarationKey | None:
+    """What a tally needs of a declaration entry, checked by one match of its canonical
+    form without building any object: ``(date, channel, organizations of each person…)``
+    as bytes, with None or ``b""`` in places where there are fewer than three persons
+    (alike declarations have equal keys). None if ``data`` is not a canonical
+    declaration in that form: :func:`parse_entry` then decides, and names the fault. The
+    date is only of the form ``YYYY-MM-DD``: the caller must still check that it is a
+    real day (``datetime.date.fromisoformat``), as parse_entry does.
     """
     if len(data) > MAX_ENTRY_SIZE:
         return None
     m = _DECLARATION.fullmatch(data)
     if m is None:
         return None
-    return m[1], m[2], _ORGS_OF_PERSONS.findall(m[3])
+    key = m.groups()
+    if key[5]:  # more than three persons
+        return (*key[:5], *_ORGS_OF_PERSONS.findall(key[5]))
+    return key
+
+
+def key_organizations(key: DeclarationKey) -> list[bytes]:
+    """The organizations field of each person of a :func:`declaration_key`."""
+    return [orgs for orgs in key[2:] if orgs]
 
 
 _TALLY_NAMES = ("Delta", "DayTally", "Tally", "TallyChecker", "tally_delta")

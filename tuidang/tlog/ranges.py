@@ -17,18 +17,26 @@ worker are under way at once, so memory does not grow with the log.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import multiprocessing
 import os
 import sys
 from array import array
 from bisect import bisect_left
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .bundle import decode_bundle
-from .entry import DeclarationEntry, EntryError, RevocationEntry, declaration_fields, parse_entry
+from .entry import (
+    DeclarationEntry,
+    DeclarationKey,
+    EntryError,
+    RevocationEntry,
+    declaration_key,
+    key_organizations,
+    parse_entry,
+)
+from .hashing import leaf_hashes
 from .revstate import MAX_CHANNELS, RevocationState, pack_record, people_path
 from .tally import Delta, Tally
 from .tiles import HASH_SIZE, TILE_WIDTH, TileRef, tile_root
@@ -92,8 +100,9 @@ class _Range:
         self.task = task
         self.result = RangeResult(task.first)
         self.channels: dict[str, int] = {}
-        self.parsed: dict[tuple[bytes, bytes, tuple[bytes, ...]], tuple[int, bytes]] = {}
-        self.days: Counter[tuple[bytes, bytes, tuple[bytes, ...]]] = Counter()
+        # Per kind of declaration (day, channel, organizations of each person): its
+        # record, its persons' organizations and how many were met (not yet tallied).
+        self.parsed: dict[DeclarationKey, list] = {}
 
     def channel(self, name: str, index: int) -> int:
         number = self.channels.get(name)
@@ -106,19 +115,18 @@ class _Range:
             self.result.firsts.append(index)
         return number
 
-    def declaration(self, key: tuple[bytes, bytes, tuple[bytes, ...]], index: int
-                    ) -> tuple[int, bytes] | None:
+    def declaration(self, key: DeclarationKey, index: int) -> list | None:
         """(record, persons' organizations) of a declaration matched by the fast path;
         None if its date is no real day (parse_entry then names the fault)."""
         try:
-            day = datetime.date.fromisoformat(key[0].decode())
+            day = datetime.date.fromisoformat(key[0].decode())  # type: ignore[union-attr]
         except ValueError:
             return None
-        masks = bytes(_MASK[orgs] for orgs in key[2])
-        found = (pack_record(day.toordinal(), self.channel(key[1].decode(), index),
-                             len(masks)), masks)
+        masks = bytes(_MASK[orgs] for orgs in key_organizations(key))
+        channel = self.channel(key[1].decode(), index)  # type: ignore[union-attr]
+        found = [pack_record(day.toordinal(), channel, len(masks)), masks, 0]
         if len(self.parsed) >= _CACHE:
-            self.parsed.clear()
+            self.tally_declarations()
         self.parsed[key] = found
         return found
 
@@ -134,12 +142,16 @@ class _Range:
         return pack_record(0, channel, 0), b""
 
     def tally_declarations(self) -> None:
-        for (day, channel, orgs), n in self.days.items():
-            masks = [_MASK[o] for o in orgs]
+        """Add the declarations met to the tally, each kind at once; forget the kinds."""
+        for key, (_, _, n) in self.parsed.items():
+            if not n:
+                continue
+            masks = [_MASK[o] for o in key_organizations(key)]
             self.result.tally.apply_delta(Delta(
-                datetime.date.fromisoformat(day.decode()), channel.decode(), 1, len(orgs),
+                datetime.date.fromisoformat(key[0].decode()),  # type: ignore[union-attr]
+                key[1].decode(), 1, len(masks),  # type: ignore[union-attr]
                 *(sum(m >> bit & 1 for m in masks) for bit in range(3))), times=n)
-        self.days.clear()
+        self.parsed.clear()  # the same dict: verify_range holds it
 
 
 def verify_range(task: Task, progress: Callable[[int], None] | None = None) -> RangeResult:
@@ -152,7 +164,7 @@ def verify_range(task: Task, progress: Callable[[int], None] | None = None) -> R
     records = os.open(os.path.join(task.state, "records"), os.O_WRONLY)
     starts = os.open(os.path.join(task.state, "starts"), os.O_WRONLY)
     roots = bytearray()
-    sha256 = hashlib.sha256
+    parsed = r.parsed
     try:
         with open(people_path(task.state, task.first), "wb") as people:
             for b in range(task.first, task.last):
@@ -171,30 +183,27 @@ def verify_range(task: Task, progress: Callable[[int], None] | None = None) -> R
                 os.pwrite(starts, people.tell().to_bytes(8, sys.byteorder), b * 8)
                 recs = array("Q")
                 masks = bytearray()
-                keys = []
                 for k, raw in enumerate(entries):
-                    fields = declaration_fields(raw)
+                    key = declaration_key(raw)
                     try:
                         found = None
-                        if fields is not None:
-                            key = (fields[0], fields[1], tuple(fields[2]))
-                            found = r.parsed.get(key) or r.declaration(key, base + k)
+                        if key is not None:
+                            found = parsed.get(key) or r.declaration(key, base + k)
+                            if found is not None:
+                                found[2] += 1
                         if found is None:
                             found = r.entry(raw, base + k)
-                        else:
-                            keys.append(key)
                     except EntryError as e:
                         result.failure = Failure((b, 1, base + k, 1), bpath,
                                                  f"entry {base + k}: {e}")
                         break
                     recs.append(found[0])
                     masks += found[1]
-                r.days.update(keys)
                 os.pwrite(records, recs.tobytes(), base * 8)
                 people.write(masks)
                 if result.failure:
                     break
-                hashes = b"".join([sha256(b"\x00" + e).digest() for e in entries])
+                hashes = leaf_hashes(entries)
                 tref = TileRef(0, b, bref.width)
                 try:
                     stored = _fetch_tile(source, tref)  # type: ignore[arg-type]
@@ -253,10 +262,12 @@ def _work(task: Task) -> RangeResult:
 
 def verify_bundles(source: object, size: int, *, jobs: int | None = None,
                    progress: Callable[[int], None] | None = None,
-                   keep: Sequence[int] = (), range_bundles: int = RANGE_BUNDLES,
+                   keep: Sequence[int] = (), range_bundles: int | None = None,
                    state_dir: str | None = None) -> Verified:
     """Verify every entry bundle of a log of ``size`` entries, in ``jobs`` processes (all
-    cores by default); the ranges' results are combined in log order."""
+    cores by default) taking ``range_bundles`` bundles at a time (RANGE_BUNDLES); the
+    ranges' results are combined in log order."""
+    range_bundles = range_bundles or RANGE_BUNDLES
     bundles = -(-size // TILE_WIDTH)
     bounds = [(f, min(f + range_bundles, bundles)) for f in range(0, bundles, range_bundles)]
     jobs = min(jobs or os.cpu_count() or 1, len(bounds))
