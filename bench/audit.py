@@ -1,8 +1,10 @@
 """Audit speed and inclusion-proof time on a large log (default 10 million entries).
 
-Run by hand: `.venv/bin/python bench/audit.py [--entries N] [--dir DIR]`. It writes a
-static log of realistic entries with the library (the time is printed too), audits it as
-`tuidang-audit` does, and times inclusion and consistency proofs read from its tiles.
+Run by hand: `.venv/bin/python bench/audit.py [--entries N] [--dir DIR] [--jobs N]`. It
+writes a static log of realistic v2 entries with the library (in a child process; the
+time is printed too) unless DIR holds one already, audits it as `tuidang-audit` does
+(wall and CPU time, the load average, peak memory of the auditor and of its workers),
+and times inclusion and consistency proofs read from its tiles.
 Only the pure package is used. The whole log is written to disk before it is audited,
 so make room for it (docs/performance.md gives the size for 10 million entries).
 """
@@ -111,12 +113,15 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--proofs", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="audit processes (default: one per core)")
     args = parser.parse_args()
     directory = args.dir or Path(tempfile.mkdtemp(prefix="tuidang-bench-log-"))
     signer = generate_signer(ORIGIN)
     n = args.entries
     key = directory / "bench-signer-key"
-    if not (directory / "checkpoint").exists():
+    wrote = not (directory / "checkpoint").exists()
+    if wrote:
         directory.mkdir(parents=True, exist_ok=True)
         key.write_text(signer.private_key_string())
         # Written by a child process, so that the peak memory printed is the audit's.
@@ -133,11 +138,21 @@ def main() -> None:
     signer = Signer.from_private_key_string(key.read_text())
     n = open_checkpoint((directory / "checkpoint").read_bytes(), signer.verifier())[0].size
 
+    load = os.getloadavg()[0]
+    cpu = _cpu()
     started = time.perf_counter()
-    result = audit_log(Source(str(directory)), signer.verifier(), ORIGIN)
+    result = audit_log(Source(str(directory)), signer.verifier(), ORIGIN, jobs=args.jobs)
     elapsed = time.perf_counter() - started
+    cpu = _cpu() - cpu
+    result.checker.close()
     print(f"audit: size {result.checkpoint.size:,}, persons {result.tally.persons:,}, "
-          f"{elapsed:.1f} s = {n / elapsed:,.0f} entries/s", flush=True)
+          f"revocations {result.tally.revocations:,}: {elapsed:.1f} s = "
+          f"{n / elapsed:,.0f} entries/s; {cpu:.1f} s of CPU = {n / cpu:,.0f} entries a "
+          f"CPU-second; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after",
+          flush=True)
+    print(f"peak memory of the audit: {_rss(resource.RUSAGE_SELF):.0f} MiB, of a worker "
+          f"{_rss(resource.RUSAGE_CHILDREN):.0f} MiB" + (
+              " (or of the writer)" if wrote else ""), flush=True)
 
     read_node = node_reader_from_tiles(file_reader(directory), cache_tiles=64)
     root = tree_root(n, read_node)
@@ -157,8 +172,18 @@ def main() -> None:
     proof = consistency_proof(old, n, read_node)
     verify_consistency(old, n, proof, tree_root(old, read_node), root)
     print(f"consistency proof {old:,} → {n:,}: {(time.perf_counter() - started) * 1000:.1f} ms")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {rss:.0f} MiB; disk: {du(directory) / 2**30:.2f} GiB")
+    print(f"disk: {du(directory) / 2**30:.2f} GiB")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the audit's workers)."""
+    me, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                    resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _rss(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def write(directory: Path, n: int, key: str) -> None:

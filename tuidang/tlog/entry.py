@@ -58,6 +58,7 @@ __all__ = [
     "check_published_name",
     "commitment",
     "declaration_key",
+    "declaration_keys",
     "encode_declaration",
     "encode_entry",
     "key_organizations",
@@ -409,6 +410,16 @@ def declaration_key(data: bytes) -> DeclarationKey | None:
     if key[5]:  # more than three persons
         return (*key[:5], *_ORGS_OF_PERSONS.findall(key[5]))
     return key
+
+
+def declaration_keys(entries: list[bytes]) -> list[DeclarationKey | None]:
+    """:func:`declaration_key` of each entry (of a bundle: at most 65,535 bytes each)."""
+    fullmatch = _DECLARATION.fullmatch
+    keys = [m.groups() if (m := fullmatch(e)) else None for e in entries]
+    for k, key in enumerate(keys):
+        if key is not None and key[5]:  # more than three persons: rare
+            keys[k] = (*key[:5], *_ORGS_OF_PERSONS.findall(key[5]))
+    return keys
 
 
 def key_organizations(key: DeclarationKey) -> list[bytes]:

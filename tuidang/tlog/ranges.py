@@ -32,7 +32,7 @@ from .entry import (
     DeclarationKey,
     EntryError,
     RevocationEntry,
-    declaration_key,
+    declaration_keys,
     key_organizations,
     parse_entry,
 )
@@ -125,21 +125,39 @@ class _Range:
         masks = bytes(_MASK[orgs] for orgs in key_organizations(key))
         channel = self.channel(key[1].decode(), index)  # type: ignore[union-attr]
         found = [pack_record(day.toordinal(), channel, len(masks)), masks, 0]
-        if len(self.parsed) >= _CACHE:
-            self.tally_declarations()
         self.parsed[key] = found
         return found
 
-    def entry(self, raw: bytes, index: int) -> tuple[int, bytes]:
+    def entry(self, raw: bytes, index: int) -> list:
         """(record, persons' organizations) of an entry the fast path did not take."""
         e = parse_entry(raw)
         channel = self.channel(e.channel, index)
         self.result.tally.apply(e)
         if isinstance(e, DeclarationEntry):
             masks = bytes(_MASK[",".join(p.organizations).encode()] for p in e.persons)
-            return pack_record(e.date.toordinal(), channel, len(masks)), masks
+            return [pack_record(e.date.toordinal(), channel, len(masks)), masks, 0]
         self.result.revocations.append((index, e))
-        return pack_record(0, channel, 0), b""
+        return [pack_record(0, channel, 0), b"", 0]
+
+    def read(self, entries: list[bytes], base: int) -> tuple[list, EntryError | None, int]:
+        """``[record, persons' organizations, count]`` of each entry of a bundle, up to
+        the first that breaks a rule, then with its error and index. The bundle is read
+        at once; only the entries of a kind not met before take a step of their own."""
+        if len(self.parsed) >= _CACHE:  # between bundles: the lists below stay counted
+            self.tally_declarations()
+        keys = declaration_keys(entries)
+        found = list(map(self.parsed.get, keys))  # None is no key: None for no match
+        for k in [k for k, f in enumerate(found) if f is None]:  # in log order
+            key = keys[k]
+            try:
+                found[k] = ((key is not None and (self.parsed.get(key)
+                                                  or self.declaration(key, base + k)))
+                            or self.entry(entries[k], base + k))
+            except EntryError as e:
+                return found[:k], e, base + k
+        for f in found:
+            f[2] += 1  # counted: tallied by kind (revocations are tallied one by one)
+        return found, None, 0
 
     def tally_declarations(self) -> None:
         """Add the declarations met to the tally, each kind at once; forget the kinds."""
@@ -164,7 +182,6 @@ def verify_range(task: Task, progress: Callable[[int], None] | None = None) -> R
     records = os.open(os.path.join(task.state, "records"), os.O_WRONLY)
     starts = os.open(os.path.join(task.state, "starts"), os.O_WRONLY)
     roots = bytearray()
-    parsed = r.parsed
     try:
         with open(people_path(task.state, task.first), "wb") as people:
             for b in range(task.first, task.last):
@@ -181,27 +198,11 @@ def verify_range(task: Task, progress: Callable[[int], None] | None = None) -> R
                     result.failure = Failure((b, 0, 0, 0), bpath, str(e))
                     break
                 os.pwrite(starts, people.tell().to_bytes(8, sys.byteorder), b * 8)
-                recs = array("Q")
-                masks = bytearray()
-                for k, raw in enumerate(entries):
-                    key = declaration_key(raw)
-                    try:
-                        found = None
-                        if key is not None:
-                            found = parsed.get(key) or r.declaration(key, base + k)
-                            if found is not None:
-                                found[2] += 1
-                        if found is None:
-                            found = r.entry(raw, base + k)
-                    except EntryError as e:
-                        result.failure = Failure((b, 1, base + k, 1), bpath,
-                                                 f"entry {base + k}: {e}")
-                        break
-                    recs.append(found[0])
-                    masks += found[1]
-                os.pwrite(records, recs.tobytes(), base * 8)
-                people.write(masks)
-                if result.failure:
+                found, error, at = r.read(entries, base)
+                os.pwrite(records, array("Q", [f[0] for f in found]).tobytes(), base * 8)
+                people.write(b"".join([f[1] for f in found]))
+                if error is not None:
+                    result.failure = Failure((b, 1, at, 1), bpath, f"entry {at}: {error}")
                     break
                 hashes = leaf_hashes(entries)
                 tref = TileRef(0, b, bref.width)
