@@ -220,3 +220,20 @@ def test_the_bundle_split_is_strict() -> None:
     for bad in (data[:-1], data + b"\x00", b"\x00"):
         with pytest.raises(ValueError):
             decode_bundle(bad)
+
+
+def test_it_keeps_the_revocation_state_on_disk_until_closed(log: Path, signer: Signer,
+                                                           tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    r = audit_log(Source(str(log)), signer.verifier(), ORIGIN, jobs=1, state_dir=str(state))
+    (files,) = [sorted(p.name for p in d.iterdir()) for d in state.iterdir()]
+    assert files == ["people-0", "records", "starts"]
+    assert (next(state.iterdir()) / "records").stat().st_size == SIZE * 8
+    r.checker.close()
+    assert list(state.iterdir()) == []
+    bad = Path(shutil.copytree(log, tmp_path / "bad"))
+    (bad / LAST).write_bytes(b"\x00")
+    with pytest.raises(AuditError):
+        audit_log(Source(str(bad)), signer.verifier(), ORIGIN, state_dir=str(state))
+    assert list(state.iterdir()) == []

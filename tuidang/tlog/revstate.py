@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import weakref
 from array import array
 from bisect import bisect_right
 from pathlib import Path
@@ -75,6 +76,9 @@ class RevocationState:
         self._ranges: list[int] = []  # first bundle of each range, ascending
         self._channels: list[list[str]] = []  # the channel names of each range
         self._people: list[int] = []  # the open people file of each range
+        # Deleted when closed, when collected, or at the latest when Python exits.
+        self._remove = weakref.finalize(self, _remove, self.path,
+                                        [self._records, self._starts], self._people)
 
     def add_range(self, first_bundle: int, channels: list[str]) -> None:
         """Register a verified range of bundles (in log order) and its channel names."""
@@ -150,14 +154,13 @@ class RevocationState:
 
     def close(self) -> None:
         """Close and delete the files."""
-        for fd in (self._records, self._starts, *self._people):
-            os.close(fd)
-        self._people = []
-        shutil.rmtree(self.path, ignore_errors=True)
+        self._remove()
 
-    def __del__(self) -> None:
-        if getattr(self, "_people", None) is not None and Path(self.path).exists():
-            self.close()
+
+def _remove(path: str, fds: list[int], people: list[int]) -> None:
+    for fd in fds + people:
+        os.close(fd)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def people_path(state: str, first_bundle: int) -> Path:
