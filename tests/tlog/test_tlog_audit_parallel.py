@@ -237,3 +237,9 @@ def test_it_keeps_the_revocation_state_on_disk_until_closed(log: Path, signer: S
     with pytest.raises(AuditError):
         audit_log(Source(str(bad)), signer.verifier(), ORIGIN, state_dir=str(state))
     assert list(state.iterdir()) == []
+
+
+def test_the_workers_report_progress(log: Path, signer: Signer, small_ranges: None) -> None:
+    counted: list[int] = []
+    audit_log(Source(str(log)), signer.verifier(), ORIGIN, jobs=2, progress=counted.append)
+    assert sum(counted) == SIZE and all(n > 0 for n in counted)
