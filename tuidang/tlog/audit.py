@@ -6,25 +6,31 @@ come before rules: the partial tiles are checked against the signed root first, 
 full tile against its (already verified) parent, every entry bundle against its verified
 hash tile — and only then are its entries judged by the entry and tally rules. So a copy
 that serves wrong bytes is blamed as the *source* (:class:`SourceError`), and only data
-that hashes up to the signed root can make the *log* wrong (:class:`LogError`). Memory
-holds one tile per level, whatever size the checkpoint claims.
+that hashes up to the signed root can make the *log* wrong (:class:`LogError`).
+
+The tiles above level 0 are walked in this process (:class:`_Tree`, one tile a level in
+memory, whatever size the checkpoint claims); the bundles are verified in ranges by
+worker processes (ranges.py), each given the verified hash of each of its bundles, and
+their results combined in log order — the same result and the same first error as one
+process reading the log from the start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from .bundle import decode_bundle
 from .checkpoint import Checkpoint, CheckpointError
-from .entry import EntryError, parse_entry
+from .entry import EntryError
 from .failure import AuditError, InputError, LogError, SourceError
-from .fetch import Source
-from .hashing import EMPTY_ROOT, leaf_hash
+from .fetch import Source, fetch_bundle, fetch_tile
+from .hashing import EMPTY_ROOT, leaf_hashes
 from .note import NoteError, Verifier, open_note
 from .policy import Policy, PolicyError
 from .proof import ProofError, consistency_proof, tree_root, verify_consistency
-from .tally import Tally, TallyChecker
+from .ranges import Failure, source_failure, verify_bundles
+from .revstate import RevocationState
+from .tally import Tally
 from .tiles import (
     HASH_SIZE,
     TILE_HEIGHT,
@@ -34,7 +40,6 @@ from .tiles import (
     node_reader_from_tiles,
     tile_root,
     tile_width,
-    walk_level,
 )
 
 __all__ = ["AuditError", "AuditResult", "InputError", "LogError", "Source", "SourceError",
@@ -48,16 +53,9 @@ class AuditResult:
     checkpoint: Checkpoint
     tally: Tally
     previous: Checkpoint | None = None
-    checker: TallyChecker | None = None  # what the entries revoked
+    checker: RevocationState | None = None  # what the entries revoked (close() it)
     kept: dict[int, bytes] | None = None  # the verified entries asked for (``keep``)
     cosigners: tuple[str, ...] = ()  # the policy's witnesses that cosigned the checkpoint
-
-
-def _fetch_tile(source: Source, ref: TileRef) -> bytes:
-    data = source.fetch(ref.path())
-    if len(data) != ref.width * HASH_SIZE:
-        raise SourceError(ref.path(), f"{len(data)} bytes, expected {ref.width * HASH_SIZE}")
-    return data
 
 
 def open_signed_checkpoint(signed: bytes, verifier: Verifier, origin: str,
@@ -102,7 +100,7 @@ class _Tree:
 
     The partial tiles (at most one a level) determine the root, so they are checked
     against the signed root at once; a full tile is checked against its parent's hash
-    when first needed. One full tile a level is kept.
+    when first needed, the parent first. One full tile a level is kept.
     """
 
     def __init__(self, source: Source, cp: Checkpoint) -> None:
@@ -114,7 +112,7 @@ class _Tree:
             count = self.size >> (TILE_HEIGHT * level)
             if count % TILE_WIDTH:
                 ref = TileRef(level, count // TILE_WIDTH, count % TILE_WIDTH)
-                self.partial[level] = (ref.index, _fetch_tile(source, ref))
+                self.partial[level] = (ref.index, fetch_tile(source, ref))
             level += 1
         if self._root() != cp.root_hash:
             raise self._blame_root()
@@ -131,9 +129,10 @@ class _Tree:
         for level, (index, data) in sorted(self.partial.items()):
             ref = TileRef(level, index, len(data) // HASH_SIZE)
             if level == 0:
-                below = _leaf_hashes(_bundle(self.source, TileRef(0, index, ref.width, True)))
+                below = leaf_hashes(fetch_bundle(self.source,
+                                                 TileRef(0, index, ref.width, True)))
             else:
-                below = b"".join(tile_root(_fetch_tile(self.source, TileRef(
+                below = b"".join(tile_root(fetch_tile(self.source, TileRef(
                     level - 1, index * TILE_WIDTH + i, TILE_WIDTH))) for i in range(ref.width))
             if below != data:
                 return SourceError(ref.path(), "does not match the tiles or entries below it")
@@ -149,9 +148,9 @@ class _Tree:
             return found[1]
         if tile_width(self.size, level, index) != TILE_WIDTH:
             raise MissingTileError(level, index, TILE_WIDTH)
-        ref = TileRef(level, index, TILE_WIDTH)
-        data = _fetch_tile(self.source, ref)
         parent = self.tile(level + 1, index // TILE_WIDTH)
+        ref = TileRef(level, index, TILE_WIDTH)
+        data = fetch_tile(self.source, ref)
         offset = (index % TILE_WIDTH) * HASH_SIZE
         if tile_root(data) != parent[offset:offset + HASH_SIZE]:
             raise SourceError(ref.path(), "does not match the verified tiles above it")
@@ -159,66 +158,57 @@ class _Tree:
         return data
 
 
-def _leaf_hashes(entries: list[bytes]) -> bytes:
-    return b"".join(leaf_hash(e) for e in entries)
-
-
-def _bundle(source: Source, bref: TileRef) -> list[bytes]:
-    """The entries of a bundle, split no further than its width allows."""
-    try:
-        entries = decode_bundle(source.fetch(bref.path()), most=bref.width)
-    except ValueError as e:
-        raise SourceError(bref.path(), str(e)) from None
-    if len(entries) != bref.width:
-        raise SourceError(bref.path(), f"{len(entries)} entries, expected {bref.width}")
-    return entries
-
-
-def _verified_bundle(source: Source, tree: _Tree, bref: TileRef) -> list[bytes]:
-    """The entries of a bundle whose leaf hashes match the verified level-0 tile."""
-    tiles = tree.tile(0, bref.index)
-    entries = _bundle(source, bref)
-    if _leaf_hashes(entries) != tiles:
-        raise SourceError(bref.path(), "the bundle does not match the tiles "
-                          f"({TileRef(0, bref.index, bref.width).path()} and above)")
-    return entries
+    def expect(self, first: int, last: int) -> tuple[bytes, Failure | None]:
+        """The verified hashes of bundles ``first`` to ``last`` (ranges.Expect): the
+        root of each full level-0 tile, read from its verified parent, then the partial
+        level-0 tile; up to the first tile that fails."""
+        hashes = bytearray()
+        for b in range(first, last):
+            try:
+                if tile_width(self.size, 0, b) == TILE_WIDTH:
+                    offset = (b % TILE_WIDTH) * HASH_SIZE
+                    hashes += self.tile(1, b // TILE_WIDTH)[offset:offset + HASH_SIZE]
+                else:
+                    hashes += self.tile(0, b)
+            except SourceError as e:
+                return bytes(hashes), source_failure(b, e)
+        return bytes(hashes), None
 
 
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
               progress: Callable[[int], None] | None = None,
-              keep: Container[int] = (), policy: Policy | None = None) -> AuditResult:
+              keep: Collection[int] = (), policy: Policy | None = None,
+              jobs: int | None = None, state_dir: str | None = None) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
     ``origin`` defaults to the verifier key's name. ``prev`` is ``(name, signed
     checkpoint bytes)`` of an older checkpoint to check consistency with;
     ``progress(n)`` is called after each n entries are processed; the entries at the
     indices in ``keep`` are returned once their hashes are verified. With ``policy``
-    (tlog-policy) the checkpoint must carry its quorum's cosignatures.
+    (tlog-policy) the checkpoint must carry its quorum's cosignatures. The bundles are
+    verified by ``jobs`` processes (all cores by default; ranges.py), which keep what
+    revocations are checked against in files under ``state_dir`` (a temporary
+    directory; revstate.py) until the result's ``checker`` is closed.
     """
     cp, claimed, cosigners = open_signed_checkpoint(
         source.fetch("checkpoint"), verifier, verifier.name if origin is None else origin,
         policy)
     tree = _Tree(source, cp)
-    checker = TallyChecker()
-    kept: dict[int, bytes] = {}
-    for bref in walk_level(cp.size, 0, entries=True):
-        entries = _verified_bundle(source, tree, bref)
-        base = bref.index * TILE_WIDTH
-        for k, raw in enumerate(entries):  # only verified entries are judged
-            try:
-                checker.add(parse_entry(raw), base + k)
-            except EntryError as e:
-                raise LogError(bref.path(), f"entry {base + k}: {e}") from None
-        if keep:
-            kept.update((base + k, raw) for k, raw in enumerate(entries) if base + k in keep)
-        if progress is not None:
-            progress(bref.width)
-    if claimed.totals() != checker.tally.totals():
-        raise LogError("checkpoint", f"tally line does not match the entries: "
-                       f"computed {checker.tally.extension_line()!r}")
-    previous = _check_prev(verifier, tree, prev) if prev else None
-    return AuditResult(cp, checker.tally, previous, checker, kept, cosigners)
+    verified = verify_bundles(source, cp.size, tree.expect, jobs=jobs, progress=progress,
+                              keep=sorted(keep), state_dir=state_dir)
+    try:
+        if verified.failure is not None:
+            raise verified.failure.error()
+        if claimed.totals() != verified.tally.totals():
+            raise LogError("checkpoint", f"tally line does not match the entries: "
+                           f"computed {verified.tally.extension_line()!r}")
+        previous = _check_prev(verifier, tree, prev) if prev else None
+    except AuditError:
+        verified.state.close()
+        raise
+    return AuditResult(cp, verified.tally, previous, verified.state, verified.kept,
+                       cosigners)
 
 
 def _check_prev(verifier: Verifier, tree: _Tree, prev: tuple[str, bytes]) -> Checkpoint:

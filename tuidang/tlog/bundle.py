@@ -32,17 +32,19 @@ def decode_bundle(data: bytes, most: int | None = None) -> list[bytes]:
     """Split a bundle into its entries; ValueError on truncation or trailing bytes, or
     (with ``most``) on more than ``most`` entries, found before splitting any further."""
     entries: list[bytes] = []
+    append = entries.append
     pos, end = 0, len(data)
+    data = bytes(data)
     while pos < end:
         if most is not None and len(entries) == most:
             raise ValueError(f"more than {most} entries")
         if pos + 2 > end:
             raise ValueError(f"truncated length prefix at byte {pos}")
-        n = int.from_bytes(data[pos:pos + 2], "big")
+        n = data[pos] << 8 | data[pos + 1]
         pos += 2
         if pos + n > end:
             raise ValueError(f"truncated entry at byte {pos}")
-        entries.append(bytes(data[pos:pos + n]))
+        append(data[pos:pos + n])
         pos += n
     return entries
 

@@ -3,7 +3,8 @@
 Usage::
 
     tuidang-audit SOURCE --key VKEY [--policy FILE] [--origin ORIGIN] [--prev FILE]
-                  [--timeout SECONDS] [--deadline SECONDS] [--no-progress]
+                  [--timeout SECONDS] [--deadline SECONDS] [--progress | --no-progress]
+                  [--jobs N]
     tuidang-audit --receipt FILE.tlog-proof --entry ENTRYFILE --key VKEY [--policy FILE]
                   [--origin ORIGIN]
 
@@ -31,6 +32,7 @@ from .bundle import MAX_ENTRY_SIZE
 from .fetch import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, MAX_CHECKPOINT, read_local
 from .note import NoteError, Verifier
 from .policy import Policy, PolicyError, parse_policy
+from .progress import ProgressLine
 from .proof import ProofError
 from .receipt import parse_tlog_proof, verify_tlog_proof
 
@@ -47,22 +49,9 @@ def _read(path: str, limit: int) -> bytes:
     return read_local(path, limit)
 
 
-def _progress(total: int, enabled: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
-    if not enabled:
-        return None, lambda: None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if done[0] % 65536 < n or done[0] == total:
-                print(f"\r{done[0]}/{total} entries", end="", file=sys.stderr, flush=True)
-
-        return step, lambda: print(file=sys.stderr)
-    bar = tqdm(total=total, unit="entries", file=sys.stderr, unit_scale=True)
-    return bar.update, bar.close
+def _progress(total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
+    bar = ProgressLine(total, sys.stderr)
+    return bar.step, bar.close
 
 
 def _nothing() -> None:
@@ -105,19 +94,20 @@ def _audit(args: argparse.Namespace, verifier: Verifier, policy: Policy | None) 
     prev = (args.prev, _read(args.prev, MAX_CHECKPOINT)) if args.prev else None
     step: Callable[[int], None] | None = None
     close: Callable[[], None] = _nothing
-    if not args.no_progress and sys.stderr.isatty():
+    if args.progress or (not args.no_progress and sys.stderr.isatty()):
         from .checkpoint import Checkpoint
 
         try:
             text = source.fetch("checkpoint").decode("utf-8", "replace")
             size = Checkpoint.from_text(text[:text.rfind("\n\n") + 1]).size
-            step, close = _progress(size, True)
+            step, close = _progress(size)
         except (AuditError, ValueError):
             pass  # the audit itself reports it
     records = _published_records(args.published or [])
     try:
         result = audit_log(source, verifier, args.origin, prev, step,
-                           keep=published.log_indices(records), policy=policy)
+                           keep=published.log_indices(records), policy=policy,
+                           jobs=args.jobs)
     finally:
         close()
     cp = result.checkpoint
@@ -182,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help=f"most seconds for one file (default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--deadline", type=_seconds, default=DEFAULT_DEADLINE, metavar="SECONDS",
                    help=f"most seconds for the whole run (default {DEFAULT_DEADLINE:g})")
+    p.add_argument("--progress", action="store_true",
+                   help="a progress bar on stderr even when it is not a terminal")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="processes verifying the entries (default: one per core)")
     p.add_argument("--receipt", metavar="FILE", help="verify a .tlog-proof offline")
     p.add_argument("--entry", metavar="FILE", help="the entry the receipt is for")
     p.add_argument("--published", metavar="FILE", nargs="+",

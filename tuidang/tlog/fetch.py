@@ -15,13 +15,13 @@ import stat
 import time
 from pathlib import Path
 
-from .bundle import MAX_ENTRY_SIZE, gunzip
+from .bundle import MAX_ENTRY_SIZE, decode_bundle, gunzip
 from .failure import AuditError, InputError, SourceError
 from .httpget import HTTPGetError, get
-from .tiles import HASH_SIZE, parse_tile_path
+from .tiles import HASH_SIZE, TileRef, parse_tile_path
 
-__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_CHECKPOINT", "Source", "gzip_limit",
-           "read_local", "size_limit"]
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_CHECKPOINT", "Source", "fetch_bundle",
+           "fetch_tile", "gzip_limit", "read_local", "size_limit"]
 
 # A checkpoint: a few lines, the log's signature and up to 100 cosignatures (note.py).
 MAX_CHECKPOINT = 64 * 1024
@@ -103,6 +103,26 @@ class Source:
         if len(answer.body) > limit:
             raise SourceError(path, f"larger than {limit} bytes")
         return answer.body
+
+
+def fetch_tile(source: Source, ref: TileRef) -> bytes:
+    """The hash tile ``ref``, exactly its width of hashes long (not yet verified)."""
+    data = source.fetch(ref.path())
+    if len(data) != ref.width * HASH_SIZE:
+        raise SourceError(ref.path(), f"{len(data)} bytes, expected {ref.width * HASH_SIZE}")
+    return data
+
+
+def fetch_bundle(source: Source, bref: TileRef) -> list[bytes]:
+    """The entries of bundle ``bref``, split no further than its width allows (not yet
+    verified)."""
+    try:
+        entries = decode_bundle(source.fetch(bref.path()), most=bref.width)
+    except ValueError as e:
+        raise SourceError(bref.path(), str(e)) from None
+    if len(entries) != bref.width:
+        raise SourceError(bref.path(), f"{len(entries)} entries, expected {bref.width}")
+    return entries
 
 
 def _gunzip(path: str, data: bytes, limit: int) -> bytes:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .hashing import node_hash
+from .hashing import node_hash, perfect_root
 from .proof import NodeReader, tree_root
 
 __all__ = [
@@ -164,7 +164,7 @@ def tile_root(data: bytes) -> bytes:
     """Return the hash one level up of a full tile (256 hashes): its perfect-tree root."""
     if len(data) != TILE_WIDTH * HASH_SIZE:
         raise ValueError("tile_root needs a full tile")
-    return _combine(_split(data))
+    return perfect_root(data)
 
 
 def node_reader_from_tiles(read_tile: TileReader, cache_tiles: int = 64) -> NodeReader:
