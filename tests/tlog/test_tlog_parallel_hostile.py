@@ -144,3 +144,12 @@ def test_a_failure_above_level_0_waits_for_the_ranges_before_it(log_dir: Path, s
     assert verified.failure.kind is LogError
     assert verified.failure.path == "tile/entries/002"
     verified.state.close()
+
+
+def test_no_room_for_the_revocation_state_is_an_input_error(log_dir: Path, signer: Signer,
+                                                            tmp_path: Path) -> None:
+    with pytest.raises(AuditError) as failure:
+        audit_log(Source(str(log_dir)), signer.verifier(), state_dir=str(tmp_path / "none"))
+    assert failure.value.line() == (
+        f"FAIL {tmp_path / 'none'}: cannot hold the revocation state of {SIZE} entries: "
+        "No such file or directory [input]")

@@ -42,7 +42,7 @@ from .entry import (
     key_organizations,
     parse_entry,
 )
-from .failure import AuditError, LogError, SourceError
+from .failure import AuditError, InputError, LogError, SourceError
 from .fetch import fetch_bundle, fetch_tile
 from .hashing import leaf_hashes
 from .revstate import MAX_CHANNELS, RevocationState, pack_record, people_path
@@ -305,7 +305,11 @@ def verify_bundles(source: object, size: int, expect: Expect, *, jobs: int | Non
     bundles = -(-size // TILE_WIDTH)
     bounds = ((f, min(f + range_bundles, bundles)) for f in range(0, bundles, range_bundles))
     jobs = min(jobs or os.cpu_count() or 1, -(-bundles // range_bundles))
-    state = RevocationState(size, state_dir)
+    try:
+        state = RevocationState(size, state_dir)
+    except OSError as e:  # no room for the (sparse) files: the auditor's own disk
+        raise InputError(state_dir or "TMPDIR", f"cannot hold the revocation state of "
+                         f"{size} entries: {e.strerror}") from None
     tasks = _tasks(source, state.path, size, bounds, tuple(sorted(keep)), expect)
     verified = Verified(Tally(), state, {})
     if jobs <= 1:
