@@ -5,6 +5,7 @@ import http.server
 import subprocess
 import sys
 import threading
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.factories import declare, receipt_code
+from tests.hostile_mirror import HostileMirror
 from tuidang.intake.actions import submit_declarations_bulk as submit_bulk
 from tuidang.registry.actions import revoke_declaration
 from tuidang.registry.models import Declaration, Revocation
@@ -221,6 +223,27 @@ def test_a_machine_without_the_directory_fetches_archived_bundles_checked(
     log_server.close()
     with pytest.raises(ArchiveError, match="tile/entries/000"):
         storage.entries([1])
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("endless", "body larger than"),
+    ("drip", "too slow"),
+    ("redirect-host", "redirect to another origin refused"),
+    ("huge-length", "Content-Length 1000000000000 is larger than"),
+])
+def test_an_archive_url_that_misbehaves_is_an_error_within_its_deadline(
+        mode, reason, archive_dir, settings, tmp_path, monkeypatch):
+    add(800)  # bundle 0 archived: the last full bundle stays in the database
+    export(archive_dir, "--archive")
+    settings.LOG_ARCHIVE_DIR = tmp_path / "elsewhere"
+    monkeypatch.setattr("tuidang.transparency.archive.FETCH_TIMEOUT", 2.0)
+    with HostileMirror(archive_dir, mode, "tile/entries/000") as mirror:
+        settings.LOG_ARCHIVE_URL = mirror.url
+        started = time.monotonic()
+        with pytest.raises(ArchiveError, match=reason):
+            storage.entries([1])
+    assert time.monotonic() - started < 5
+    assert set(mirror.hosts) == {mirror.url.split("/")[2]}
 
 
 def test_a_fetch_that_nginx_passed_on_is_never_passed_on_again(

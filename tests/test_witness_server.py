@@ -4,6 +4,7 @@ It needs no database of ours: its own SQLite file is checked after."""
 
 import base64
 import hashlib
+import socket
 import sqlite3
 import threading
 import time
@@ -187,3 +188,40 @@ def test_it_is_installed_as_its_own_console_script():
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["tuidang-witness"] == "tuidang.witness.cli:main" and callable(cli.main)
+
+
+@pytest.mark.parametrize("opening", [
+    b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nContent-Length: 400\r\n\r\nold 0\n",
+    b"POST /add-check",  # the request line itself, a byte at a time
+])
+def test_a_client_dripping_its_request_is_cut_off_by_the_deadline(opening, tmp_path,
+                                                                  monkeypatch):
+    from tuidang.tlog.cosignature import generate_cosigner
+    from tuidang.witness import server as witness_server
+    from tuidang.witness.core import Witness as Core
+    from tuidang.witness.store import Store
+
+    monkeypatch.setattr(witness_server, "IDLE_TIMEOUT", 0.5)
+    monkeypatch.setattr(witness_server, "REQUEST_DEADLINE", 1.0)
+    core = Core(generate_cosigner("witness.example/w9"), {LOG_A.name: [LOG_A.verifier()]},
+                Store(tmp_path / "w.sqlite3"))
+    httpd = witness_server.make_server(core, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(httpd.server_address[:2], timeout=5) as conn:
+            conn.sendall(opening)
+            started = time.monotonic()
+            with pytest.raises(OSError):  # the server hangs up: a write fails
+                while time.monotonic() - started < 8:
+                    conn.sendall(b"a")
+                    time.sleep(0.1)
+            assert time.monotonic() - started < 3
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert latest_in(tmp_path / "w.sqlite3") == 0  # nothing was cosigned
+
+
+def latest_in(db) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT count(*) FROM latest").fetchone()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import shutil
 import sys
 from pathlib import Path
 
@@ -72,3 +73,23 @@ def sample_entries(n: int, revoke_every: int = 7) -> list[bytes]:
 def signer() -> Signer:
     """A fixed log signer."""
     return Signer(ORIGIN, hashlib.sha256(b"tlog test key").digest())
+
+
+AUDIT_SIZE = 700  # bundles 000, 001, 002.p/188; tiles 0/000, 0/001, 0/002.p/188, 1/000.p/2
+AUDIT_ENTRIES = sample_entries(AUDIT_SIZE)
+
+
+@pytest.fixture(scope="module")
+def log_dir(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
+    """A static log of AUDIT_ENTRIES, written once a module: do not change it."""
+    from tuidang.tlog.export import write_log_dir
+
+    d = tmp_path_factory.mktemp("log")
+    write_log_dir(d, AUDIT_ENTRIES, signer, ORIGIN)
+    return d
+
+
+@pytest.fixture
+def copy(log_dir: Path, tmp_path: Path) -> Path:
+    """A copy of ``log_dir`` for one test to damage."""
+    return Path(shutil.copytree(log_dir, tmp_path / "log"))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import time
+from pathlib import Path
 
 import pytest
 
+from tests.hostile_mirror import HostileMirror
 from tuidang.tlog.addcheckpoint import (
     Answer,
     RequestError,
+    WitnessClient,
     format_request,
     format_size,
     parse_request,
@@ -54,3 +58,19 @@ def test_the_size_body_of_a_conflict():
     assert Answer(409, "text/x.tlog.size", b"7\n").conflict_size() == 7
     with pytest.raises(RequestError):
         Answer(409, "text/plain", b"7\n").conflict_size()
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("drip", "witness too slow: no answer in 1 s"),
+    ("headers", "witness unreachable: got more than 100 headers"),
+    ("huge-length", "witness unreachable: Content-Length 1000000000000 is larger than 65536"),
+    ("truncated", "witness unreachable: IncompleteRead"),
+])
+def test_a_hostile_witness_is_an_oserror_within_the_timeout(mode: str, reason: str,
+                                                             tmp_path: Path) -> None:
+    with HostileMirror(tmp_path, mode, "add-checkpoint") as witness:
+        client = WitnessClient(witness.url, timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(OSError, match=reason):
+            client.add_checkpoint(0, [], b"checkpoint\n")
+        assert time.monotonic() - started < 3.5  # at most one retry of a dropped connection

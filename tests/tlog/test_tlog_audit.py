@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN, declaration, sample_entries
+from conftest import AUDIT_ENTRIES, AUDIT_SIZE, ORIGIN, declaration, sample_entries
 
 from tuidang.tlog.audit import AuditError, Source, audit_log
 from tuidang.tlog.bundle import encode_bundle
@@ -23,22 +22,9 @@ from tuidang.tlog.proof import inclusion_proof
 from tuidang.tlog.receipt import format_tlog_proof
 from tuidang.tlog.tiles import TileRef, node_reader_from_tiles, tile_width, tiles_for_size
 
-SIZE = 700  # tiles 0/000, 0/001, 0/002.p/188 and 1/000.p/2
-ENTRIES = sample_entries(SIZE)
+SIZE, ENTRIES = AUDIT_SIZE, AUDIT_ENTRIES
 FILES = ["tile/0/000", "tile/0/001", "tile/0/002.p/188", "tile/1/000.p/2",
          "tile/entries/000", "tile/entries/001", "tile/entries/002.p/188"]
-
-
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
-    d = tmp_path_factory.mktemp("log")
-    write_log_dir(d, ENTRIES, signer, ORIGIN)
-    return d
-
-
-@pytest.fixture
-def copy(log_dir: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(log_dir, tmp_path / "log"))
 
 
 def audit(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -78,7 +64,7 @@ def test_it_names_a_missing_file(name: str, copy: Path, signer: Signer,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     (copy / name).unlink()
     code, out = audit([str(copy), "--key", signer.verifier_key_string()], capsys)
-    assert (code, out) == (1, f"FAIL {name}: missing")
+    assert (code, out) == (1, f"FAIL {name}: missing [source]")
 
 
 def test_it_rejects_a_wrong_key_or_origin(log_dir: Path, signer: Signer,
@@ -100,14 +86,20 @@ def test_it_checks_consistency_with_an_older_checkpoint(
         prev = str(tmp_path / f"old{n}" / "checkpoint")
         code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", prev], capsys)
         assert code == 0, out
+    write_log_dir(tmp_path / "later", [*ENTRIES, *sample_entries(20)[:1]], signer, ORIGIN)
+    later = str(tmp_path / "later" / "checkpoint")
+    code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", later], capsys)
+    assert (code, out) == (1, f"FAIL checkpoint: size {SIZE} is older than {later}'s "
+                              f"{SIZE + 1}: the copy is stale or rolled back [source]")
     forked = ENTRIES[:250] + [encode_entry(declaration(10_000 + i)) for i in range(50)]
     write_log_dir(tmp_path / "fork", forked, signer, ORIGIN)
     prev = str(tmp_path / "fork" / "checkpoint")
     code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", prev], capsys)
     assert code == 1 and out.startswith(f"FAIL {prev}: not consistent"), out
+    assert out.endswith(" [log]")  # two signed checkpoints that disagree: a fork
     code, out = audit([str(log_dir), "--key", f"@{key}", "--prev", str(tmp_path / "nope")],
                       capsys)
-    assert (code, out) == (1, f"FAIL {tmp_path / 'nope'}: missing or unreadable")
+    assert (code, out) == (1, f"FAIL {tmp_path / 'nope'}: missing or unreadable [input]")
 
 
 def test_it_rejects_a_checkpoint_with_a_wrong_tally(tmp_path: Path, signer: Signer) -> None:
@@ -140,7 +132,7 @@ def test_it_verifies_receipts_offline(log_dir: Path, signer: Signer, tmp_path: P
     assert code == 1 and out.startswith(f"FAIL {receipt}:")
     code, out = audit(["--receipt", str(receipt), "--entry", "/nonexistent", "--key", key],
                       capsys)
-    assert (code, out) == (1, "FAIL /nonexistent: missing or unreadable")
+    assert (code, out) == (1, "FAIL /nonexistent: missing or unreadable [input]")
 
 
 @pytest.fixture
@@ -160,7 +152,8 @@ def test_it_audits_over_http(http_url: str, copy: Path, signer: Signer,
     key = signer.verifier_key_string()
     assert audit([http_url, "--key", key], capsys)[0] == 0
     (copy / "tile/0/001").unlink()
-    assert audit([http_url.rstrip("/"), "--key", key], capsys) == (1, "FAIL tile/0/001: missing")
+    assert audit([http_url.rstrip("/"), "--key", key], capsys) == (
+        1, "FAIL tile/0/001: missing [source]")
 
 
 def test_it_audits_a_log_with_three_levels(tmp_path: Path, signer: Signer) -> None:
@@ -195,13 +188,15 @@ def test_it_reads_gzipped_bundles_from_a_directory(copy: Path, signer: Signer,
     bad = copy / "tile/entries/002.p/188.gz"
     bad.write_bytes(bad.read_bytes()[:-9])
     assert audit([str(copy), "--key", key], capsys) == (
-        1, "FAIL tile/entries/002.p/188: bad gzip data: truncated or followed by other bytes")
+        1, "FAIL tile/entries/002.p/188: bad gzip data: truncated or followed by other bytes "
+           "[source]")
     bad.unlink()
-    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL tile/entries/002.p/188: missing")
+    assert audit([str(copy), "--key", key], capsys) == (
+        1, "FAIL tile/entries/002.p/188: missing [source]")
     checkpoint = copy / "checkpoint"  # only tiles are looked for as .gz, as nginx does
     checkpoint.with_name("checkpoint.gz").write_bytes(gzip.compress(checkpoint.read_bytes()))
     checkpoint.unlink()
-    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL checkpoint: missing")
+    assert audit([str(copy), "--key", key], capsys) == (1, "FAIL checkpoint: missing [source]")
 
 
 def test_it_refuses_a_gzip_file_larger_than_any_log_file(copy: Path) -> None:

@@ -87,3 +87,12 @@ def test_it_rejects_truncated_bundles(data: bytes) -> None:
 def test_it_rejects_oversized_entries() -> None:
     with pytest.raises(ValueError):
         encode_bundle([b"x" * (MAX_ENTRY_SIZE + 1)])
+
+
+def test_it_walks_the_tiles_of_any_claimed_size_without_listing_them() -> None:
+    from tuidang.tlog.tiles import walk_level
+    first = walk_level(2**63, 0, entries=True)
+    assert next(first).path() == "tile/entries/000"
+    assert next(first).path() == "tile/entries/001"
+    assert [r.path() for r in walk_level(2**63, 7)] == ["tile/7/000.p/128"]
+    assert [r.path() for r in walk_level(70000, 1)] == ["tile/1/000", "tile/1/001.p/17"]

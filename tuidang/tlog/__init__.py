@@ -31,7 +31,7 @@ It needs only the standard library and PyNaCl and never imports Django. Quick st
 See docs/tlog.md for the API and docs/log-format.md for the entry format.
 """
 
-from .audit import AuditError, AuditResult, Source, audit_log
+from .audit import AuditError, AuditResult, InputError, LogError, Source, SourceError, audit_log
 from .bundle import MAX_ENTRY_SIZE, decode_bundle, encode_bundle
 from .checkpoint import Checkpoint, CheckpointError, open_checkpoint, sign_checkpoint
 from .cosignature import (
@@ -99,8 +99,9 @@ __all__ = [
     "EMPTY_ROOT", "HASH_SIZE", "MAX_ENTRY_SIZE", "TILE_HEIGHT", "TILE_WIDTH", "AuditError",
     "AuditResult", "Checkpoint", "CheckpointError", "CosignatureError", "CosignatureSigner",
     "CosignatureVerifier", "DayTally", "DeclarationEntry", "Delta", "EntryError",
-    "MissingTileError", "NodeReader", "Note", "NoteError", "PersonEntry", "Policy",
-    "PolicyError", "ProofError", "RevocationEntry", "Signer", "Source", "Tally",
+    "InputError", "LogError", "MissingTileError", "NodeReader", "Note", "NoteError",
+    "PersonEntry", "Policy", "PolicyError", "ProofError", "RevocationEntry", "Signer",
+    "Source", "SourceError", "Tally",
     "TallyChecker", "TileReader", "TileRef", "TlogProof", "Verifier", "append_leaves",
     "audit_log", "commitment", "consistency_proof", "decode_bundle", "encode_bundle",
     "encode_entry", "entry_bundles_for_size", "format_tlog_proof", "generate_cosigner",

@@ -9,8 +9,11 @@ a newline), or 400, 403, 404 or 422 with nothing cosigned.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import re
+import socket
+import threading
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,8 +63,15 @@ def format_request(old: int, proof: Sequence[bytes], signed_checkpoint: bytes) -
 
 
 def parse_request(body: bytes) -> AddCheckpoint:
-    """Parse an add-checkpoint body strictly (RequestError: the witness answers 400)."""
+    """Parse an add-checkpoint body strictly (RequestError: the witness answers 400).
+
+    Sizes are checked before anything is split: at most MAX_BODY bytes, and no more
+    proof lines than allowed."""
+    if len(body) > MAX_BODY:
+        raise RequestError(f"request larger than {MAX_BODY} bytes")
     head, sep, checkpoint = body.partition(b"\n\n")
+    if head.count(b"\n") > MAX_PROOF_LINES:
+        raise RequestError(f"more than {MAX_PROOF_LINES} consistency proof lines")
     if not sep or not checkpoint:
         raise RequestError("no empty line before the checkpoint")
     old_line, *proof_lines = head.split(b"\n")
@@ -140,25 +150,50 @@ class WitnessClient:
         body = format_request(old, proof, signed_checkpoint)
         for attempt in (1, 2):
             connection = self._connect()
+            # ``timeout`` bounds the whole exchange, not only each read: a witness that
+            # drips its answer a byte at a time is cut off.
+            cut = threading.Event()
+            timer = threading.Timer(self.timeout, self._cut, (connection, cut))
+            timer.daemon = True
+            timer.start()
             try:
                 connection.request("POST", self._path, body=body, headers={
                     "Content-Type": "text/plain; charset=utf-8",
                     "User-Agent": "tuidang",
                 })
                 response = connection.getresponse()
+                if response.length is not None and response.length > MAX_BODY:
+                    raise http.client.HTTPException(
+                        f"Content-Length {response.length} is larger than {MAX_BODY} bytes")
                 data = response.read(MAX_BODY + 1)
+                if response.length:  # the body ended before its Content-Length
+                    raise http.client.IncompleteRead(data, response.length)
             except (OSError, http.client.HTTPException) as e:
+                timer.cancel()
                 self.close()
+                if cut.is_set():
+                    raise OSError(f"witness too slow: no answer in {self.timeout:g} s") from None
                 if attempt == 2 or not isinstance(
                         e, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
                     raise OSError(f"witness unreachable: {e}") from None
                 continue
+            timer.cancel()
+            if cut.is_set():  # what came before the cut may be cut short
+                self.close()
+                raise OSError(f"witness too slow: no answer in {self.timeout:g} s")
             if response.will_close or len(data) > MAX_BODY:
                 self.close()
             if len(data) > MAX_BODY:
                 raise OSError("the witness's answer is too long")
             return Answer(response.status, response.getheader("Content-Type", ""), data)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+        cut.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close the connection (the next request opens a new one)."""

@@ -1,107 +1,49 @@
 """The tuidang auditor: re-derive a log from its entries and compare with what it serves.
 
-:func:`audit_log` fetches the signed checkpoint and every tile from a base URL or a
-directory, recomputes each hash tile from the entry bundles (level 0) or the full tiles
-below (higher levels), recomputes the root, re-applies the tally rule to every entry and
-compares with the checkpoint's ``tally`` line; with an older checkpoint it also checks
-consistency. It streams tile by tile, so memory is small even for 10 million entries.
+:func:`audit_log` fetches the signed checkpoint, then walks the tree tile by tile from a
+base URL or a directory (:class:`~tuidang.tlog.fetch.Source`, every read bounded). Hashes
+come before rules: the partial tiles are checked against the signed root first, every
+full tile against its (already verified) parent, every entry bundle against its verified
+hash tile — and only then are its entries judged by the entry and tally rules. So a copy
+that serves wrong bytes is blamed as the *source* (:class:`SourceError`), and only data
+that hashes up to the signed root can make the *log* wrong (:class:`LogError`).
+
+The tiles above level 0 are walked in this process (:class:`_Tree`, one tile a level in
+memory, whatever size the checkpoint claims); the bundles are verified in ranges by
+worker processes (ranges.py), each given the verified hash of each of its bundles, and
+their results combined in log order — the same result and the same first error as one
+process reading the log from the start.
 """
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
 
-from .bundle import decode_bundle, gunzip
-from .checkpoint import Checkpoint, open_checkpoint
-from .entry import EntryError, parse_entry
-from .hashing import EMPTY_ROOT, leaf_hash
-from .note import NoteError, Verifier
+from .checkpoint import Checkpoint, CheckpointError
+from .entry import EntryError
+from .failure import AuditError, InputError, LogError, SourceError
+from .fetch import Source, fetch_bundle, fetch_tile
+from .hashing import EMPTY_ROOT, leaf_hashes
+from .note import NoteError, Verifier, open_note
 from .policy import Policy, PolicyError
 from .proof import ProofError, consistency_proof, tree_root, verify_consistency
-from .tally import Tally, TallyChecker
+from .ranges import Failure, source_failure, verify_bundles
+from .revstate import RevocationState
+from .tally import Tally
 from .tiles import (
     HASH_SIZE,
+    TILE_HEIGHT,
     TILE_WIDTH,
+    MissingTileError,
     TileRef,
-    entry_bundles_for_size,
     node_reader_from_tiles,
     tile_root,
     tile_width,
-    tiles_for_size,
 )
 
-__all__ = ["AuditError", "AuditResult", "Source", "audit_log"]
-
-_FULL = TILE_WIDTH * HASH_SIZE
-
-
-class AuditError(Exception):
-    """The audit failed; ``path`` names the first bad (or missing) file."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-
-
-class Source:
-    """Where the log is read from: a base URL (http/https) or a local directory."""
-
-    def __init__(self, location: str, timeout: float = 60.0) -> None:
-        """``location`` is e.g. ``https://tuidang.example/log/`` or ``/srv/log``."""
-        self.is_url = location.startswith(("http://", "https://"))
-        self.location = location if not self.is_url or location.endswith("/") else location + "/"
-        self.timeout = timeout
-
-    def fetch(self, path: str) -> bytes:
-        """Return the file at ``path`` (e.g. ``tile/0/000``); AuditError if missing.
-
-        In a directory, a tile missing as ``path`` but present as ``path.gz`` (the copy
-        nginx serves with ``gzip_static``, ``log_export --gzip-bundles``) is read
-        gunzipped. Over HTTP, a gzip-encoded answer (``Accept-Encoding: gzip``) likewise.
-        """
-        if not self.is_url:
-            try:
-                return Path(self.location, path).read_bytes()
-            except FileNotFoundError:
-                if not path.startswith("tile/"):
-                    raise AuditError(path, "missing") from None
-            except OSError as e:
-                raise AuditError(path, f"unreadable: {e}") from None
-            try:
-                return _gunzip(path, Path(self.location, path + ".gz").read_bytes())
-            except FileNotFoundError:
-                raise AuditError(path, "missing") from None
-            except OSError as e:
-                raise AuditError(path, f"unreadable: {e}") from None
-        # Only http(s) URLs reach this point (checked in __init__).
-        req = urllib.request.Request(self.location + path,  # noqa: S310
-                                     headers={"User-Agent": "tuidang-audit",
-                                              "Accept-Encoding": "gzip"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
-                data = resp.read()
-        except urllib.error.HTTPError as e:
-            raise AuditError(path, "missing" if e.code == 404 else f"HTTP {e.code}") from None
-        except (urllib.error.URLError, OSError) as e:
-            raise AuditError(path, f"fetch failed: {e}") from None
-        if encoding in ("gzip", "x-gzip"):
-            return _gunzip(path, data)
-        if encoding not in ("", "identity"):
-            raise AuditError(path, f"unsupported Content-Encoding {encoding!r}")
-        return data
-
-
-def _gunzip(path: str, data: bytes) -> bytes:
-    try:
-        return gunzip(data)
-    except ValueError as e:
-        raise AuditError(path, str(e)) from None
+__all__ = ["AuditError", "AuditResult", "InputError", "LogError", "Source", "SourceError",
+           "audit_log"]
 
 
 @dataclass(frozen=True)
@@ -111,137 +53,181 @@ class AuditResult:
     checkpoint: Checkpoint
     tally: Tally
     previous: Checkpoint | None = None
-    checker: TallyChecker | None = None  # what the entries revoked
+    checker: RevocationState | None = None  # what the entries revoked (close() it)
     kept: dict[int, bytes] | None = None  # the verified entries asked for (``keep``)
     cosigners: tuple[str, ...] = ()  # the policy's witnesses that cosigned the checkpoint
 
 
-def _fetch_tile(source: Source, ref: TileRef) -> bytes:
-    data = source.fetch(ref.path())
-    if len(data) != ref.width * HASH_SIZE:
-        raise AuditError(ref.path(), f"{len(data)} bytes, expected {ref.width * HASH_SIZE}")
-    return data
+def open_signed_checkpoint(signed: bytes, verifier: Verifier, origin: str,
+                           policy: Policy | None = None
+                           ) -> tuple[Checkpoint, Tally, tuple[str, ...]]:
+    """The checkpoint, its claimed tally and the policy's cosigners, or the failure.
+
+    A note without the log's signature is the source's doing; a note the log's key
+    signed that breaks the format — another origin, a tally line missing, repeated or
+    not the first extension line (docs/log-format.md) — is the log's.
+    """
+    try:
+        note = open_note(signed, [verifier])
+    except NoteError as e:
+        raise SourceError("checkpoint", str(e)) from None
+    try:
+        cp = Checkpoint.from_text(note.text)
+    except CheckpointError as e:
+        raise LogError("checkpoint", f"signed but malformed: {e}") from None
+    if cp.origin != origin:
+        raise LogError("checkpoint", f"signed for origin {cp.origin!r}, expected {origin!r}")
+    tallies = [i for i, ext in enumerate(cp.extensions) if ext.split(" ")[0] == "tally"]
+    if not tallies:
+        raise LogError("checkpoint", "no tally extension line")
+    if len(tallies) > 1:
+        raise LogError("checkpoint", f"{len(tallies)} tally lines, the format allows one")
+    if tallies != [0]:
+        raise LogError("checkpoint", "the tally line is not the first extension line")
+    try:
+        claimed = Tally.from_extension_line(cp.extensions[0])
+    except EntryError as e:
+        raise LogError("checkpoint", str(e)) from None
+    try:
+        cosigners = tuple(policy.check_quorum(signed)) if policy else ()
+    except PolicyError as e:
+        raise SourceError("checkpoint", str(e)) from None
+    return cp, claimed, cosigners
+
+
+class _Tree:
+    """The hash tiles of a signed tree, each checked before it is used.
+
+    The partial tiles (at most one a level) determine the root, so they are checked
+    against the signed root at once; a full tile is checked against its parent's hash
+    when first needed, the parent first. One full tile a level is kept.
+    """
+
+    def __init__(self, source: Source, cp: Checkpoint) -> None:
+        self.source, self.cp, self.size = source, cp, cp.size
+        self.partial: dict[int, tuple[int, bytes]] = {}
+        self.current: dict[int, tuple[int, bytes]] = {}
+        level = 0
+        while self.size >> (TILE_HEIGHT * level):
+            count = self.size >> (TILE_HEIGHT * level)
+            if count % TILE_WIDTH:
+                ref = TileRef(level, count // TILE_WIDTH, count % TILE_WIDTH)
+                self.partial[level] = (ref.index, fetch_tile(source, ref))
+            level += 1
+        if self._root() != cp.root_hash:
+            raise self._blame_root()
+
+    def _root(self) -> bytes:
+        def read(level: int, index: int) -> bytes | None:
+            found = self.partial.get(level)
+            return found[1] if found and found[0] == index else None
+
+        return tree_root(self.size, node_reader_from_tiles(read)) if self.size else EMPTY_ROOT
+
+    def _blame_root(self) -> SourceError:
+        """Name the partial tile that disagrees with what lies below it, if any."""
+        for level, (index, data) in sorted(self.partial.items()):
+            ref = TileRef(level, index, len(data) // HASH_SIZE)
+            if level == 0:
+                below = leaf_hashes(fetch_bundle(self.source,
+                                                 TileRef(0, index, ref.width, True)))
+            else:
+                below = b"".join(tile_root(fetch_tile(self.source, TileRef(
+                    level - 1, index * TILE_WIDTH + i, TILE_WIDTH))) for i in range(ref.width))
+            if below != data:
+                return SourceError(ref.path(), "does not match the tiles or entries below it")
+        return SourceError("checkpoint", "the tiles do not match the signed root hash")
+
+    def tile(self, level: int, index: int) -> bytes:
+        """Hash tile (level, index), verified; fetched at most once while it is current."""
+        found = self.partial.get(level)
+        if found and found[0] == index:
+            return found[1]
+        found = self.current.get(level)
+        if found and found[0] == index:
+            return found[1]
+        if tile_width(self.size, level, index) != TILE_WIDTH:
+            raise MissingTileError(level, index, TILE_WIDTH)
+        parent = self.tile(level + 1, index // TILE_WIDTH)
+        ref = TileRef(level, index, TILE_WIDTH)
+        data = fetch_tile(self.source, ref)
+        offset = (index % TILE_WIDTH) * HASH_SIZE
+        if tile_root(data) != parent[offset:offset + HASH_SIZE]:
+            raise SourceError(ref.path(), "does not match the verified tiles above it")
+        self.current[level] = (index, data)
+        return data
+
+
+    def expect(self, first: int, last: int) -> tuple[bytes, Failure | None]:
+        """The verified hashes of bundles ``first`` to ``last`` (ranges.Expect): the
+        root of each full level-0 tile, read from its verified parent, then the partial
+        level-0 tile; up to the first tile that fails."""
+        hashes = bytearray()
+        for b in range(first, last):
+            try:
+                if tile_width(self.size, 0, b) == TILE_WIDTH:
+                    offset = (b % TILE_WIDTH) * HASH_SIZE
+                    hashes += self.tile(1, b // TILE_WIDTH)[offset:offset + HASH_SIZE]
+                else:
+                    hashes += self.tile(0, b)
+            except SourceError as e:
+                return bytes(hashes), source_failure(b, e)
+        return bytes(hashes), None
 
 
 def audit_log(source: Source, verifier: Verifier, origin: str | None = None,
               prev: tuple[str, bytes] | None = None,
               progress: Callable[[int], None] | None = None,
-              keep: Container[int] = (), policy: Policy | None = None) -> AuditResult:
+              keep: Collection[int] = (), policy: Policy | None = None,
+              jobs: int | None = None, state_dir: str | None = None) -> AuditResult:
     """Audit the whole log; return AuditResult or raise AuditError naming the bad file.
 
-    ``prev`` is ``(name, signed checkpoint bytes)`` of an older checkpoint to check
-    consistency with; ``progress(n)`` is called after each n entries are processed;
-    the entries at the indices in ``keep`` are returned once their hashes are verified.
-    with ``policy`` (tlog-policy) the checkpoint must carry its quorum's cosignatures.
+    ``origin`` defaults to the verifier key's name. ``prev`` is ``(name, signed
+    checkpoint bytes)`` of an older checkpoint to check consistency with;
+    ``progress(n)`` is called after each n entries are processed; the entries at the
+    indices in ``keep`` are returned once their hashes are verified. With ``policy``
+    (tlog-policy) the checkpoint must carry its quorum's cosignatures. The bundles are
+    verified by ``jobs`` processes (all cores by default; ranges.py), which keep what
+    revocations are checked against in files under ``state_dir`` (a temporary
+    directory; revstate.py) until the result's ``checker`` is closed.
     """
-    signed = source.fetch("checkpoint")
+    cp, claimed, cosigners = open_signed_checkpoint(
+        source.fetch("checkpoint"), verifier, verifier.name if origin is None else origin,
+        policy)
+    tree = _Tree(source, cp)
+    verified = verify_bundles(source, cp.size, tree.expect, jobs=jobs, progress=progress,
+                              keep=sorted(keep), state_dir=state_dir)
     try:
-        cp, _ = open_checkpoint(signed, verifier, origin)
-        cosigners = tuple(policy.check_quorum(signed)) if policy else ()
-    except (NoteError, PolicyError) as e:
-        raise AuditError("checkpoint", str(e)) from None
-    line = cp.extension("tally")
-    if line is None:
-        raise AuditError("checkpoint", "no tally extension line")
-    try:
-        claimed = Tally.from_extension_line(line)
-    except EntryError as e:
-        raise AuditError("checkpoint", str(e)) from None
-    size = cp.size
-    refs = tiles_for_size(size)
-    upper = {(r.level, r.index): _fetch_tile(source, r) for r in refs if r.level > 0}
-    checker = TallyChecker()
-    kept: dict[int, bytes] = {}
-    computed = bytearray()  # level-1 hashes recomputed from full level-0 tiles
-    last0: tuple[int, bytes] | None = None
-    for bref in entry_bundles_for_size(size):
-        bpath = bref.path()
-        tref = TileRef(0, bref.index, bref.width)
-        try:
-            entries = decode_bundle(source.fetch(bpath))
-        except ValueError as e:
-            raise AuditError(bpath, str(e)) from None
-        if len(entries) != bref.width:
-            raise AuditError(bpath, f"{len(entries)} entries, expected {bref.width}")
-        base = bref.index * TILE_WIDTH
-        for k, raw in enumerate(entries):
-            try:
-                checker.add(parse_entry(raw), base + k)
-            except EntryError as e:
-                raise AuditError(bpath, f"entry {base + k}: {e}") from None
-        hashes = b"".join(leaf_hash(e) for e in entries)
-        stored = _fetch_tile(source, tref)
-        if stored != hashes:
-            raise _blame_level0(bref, tref, stored, upper, cp)
-        if keep:
-            kept.update((base + k, raw) for k, raw in enumerate(entries) if base + k in keep)
-        if bref.width == TILE_WIDTH:
-            computed += tile_root(hashes)
-        else:
-            last0 = (bref.index, hashes)
-        if progress is not None:
-            progress(bref.width)
-    level = 1
-    while computed:
-        nxt = bytearray()
-        for r in (r for r in refs if r.level == level):
-            stored = upper[(level, r.index)]
-            if stored != computed[r.index * _FULL:r.index * _FULL + r.width * HASH_SIZE]:
-                raise AuditError(r.path(), "hash mismatch with the tiles below")
-            if r.width == TILE_WIDTH:
-                nxt += tile_root(stored)
-        computed, level = nxt, level + 1
-    if _root(size, upper, last0) != cp.root_hash:
-        raise AuditError("checkpoint", "root hash does not match the tiles")
-    if claimed.totals() != checker.tally.totals():
-        raise AuditError("checkpoint", f"tally line does not match the entries: "
-                         f"computed {checker.tally.extension_line()!r}")
-    previous = _check_prev(source, verifier, cp, prev, upper) if prev else None
-    return AuditResult(cp, checker.tally, previous, checker, kept, cosigners)
+        if verified.failure is not None:
+            raise verified.failure.error()
+        if claimed.totals() != verified.tally.totals():
+            raise LogError("checkpoint", f"tally line does not match the entries: "
+                           f"computed {verified.tally.extension_line()!r}")
+        previous = _check_prev(verifier, tree, prev) if prev else None
+    except AuditError:
+        verified.state.close()
+        raise
+    return AuditResult(cp, verified.tally, previous, verified.state, verified.kept,
+                       cosigners)
 
 
-def _root(size: int, upper: dict[tuple[int, int], bytes],
-          last0: tuple[int, bytes] | None) -> bytes:
-    def read(level: int, index: int) -> bytes | None:
-        if level == 0:
-            return last0[1] if last0 and last0[0] == index else None
-        return upper.get((level, index))
-
-    return tree_root(size, node_reader_from_tiles(read)) if size else EMPTY_ROOT
-
-
-def _blame_level0(bref: TileRef, tref: TileRef, stored: bytes,
-                  upper: dict[tuple[int, int], bytes], cp: Checkpoint) -> AuditError:
-    """Decide which of bundle and hash tile disagrees with the rest of the tree."""
-    if tref.width == TILE_WIDTH:
-        parent = upper.get((1, tref.index // TILE_WIDTH), b"")
-        off = (tref.index % TILE_WIDTH) * HASH_SIZE
-        tile_ok = parent[off:off + HASH_SIZE] == tile_root(stored)
-    else:
-        try:
-            tile_ok = _root(cp.size, upper, (tref.index, stored)) == cp.root_hash
-        except LookupError:
-            tile_ok = False
-    if tile_ok:
-        return AuditError(bref.path(), f"entries do not match the hashes of {tref.path()}")
-    return AuditError(tref.path(), f"hash mismatch with {bref.path()}")
-
-
-def _check_prev(source: Source, verifier: Verifier, cp: Checkpoint, prev: tuple[str, bytes],
-                upper: dict[tuple[int, int], bytes]) -> Checkpoint:
+def _check_prev(verifier: Verifier, tree: _Tree, prev: tuple[str, bytes]) -> Checkpoint:
+    """The older checkpoint, proven a prefix of the audited tree from verified tiles."""
     name, data = prev
+    cp = tree.cp
     try:
-        old, _ = open_checkpoint(data, verifier, cp.origin)
+        old = Checkpoint.from_text(open_note(data, [verifier]).text)
     except NoteError as e:
-        raise AuditError(name, str(e)) from None
+        raise InputError(name, str(e)) from None
+    if old.origin != cp.origin:
+        raise InputError(name, f"checkpoint of origin {old.origin!r}, not {cp.origin!r}")
+
+    if old.size > cp.size:  # a copy may serve an old checkpoint: nothing against the log
+        raise SourceError("checkpoint", f"size {cp.size} is older than {name}'s {old.size}: "
+                          "the copy is stale or rolled back")
 
     def read(level: int, index: int) -> bytes | None:
-        width = tile_width(cp.size, level, index)
-        if width == 0:
-            return None
-        if level > 0:
-            return upper[(level, index)]
-        return _fetch_tile(source, TileRef(level, index, width))
+        return tree.tile(level, index) if tile_width(cp.size, level, index) else None
 
     try:
         if old.size == 0 or old.size == cp.size:
@@ -252,8 +238,7 @@ def _check_prev(source: Source, verifier: Verifier, cp: Checkpoint, prev: tuple[
             proof = consistency_proof(old.size, cp.size, node_reader_from_tiles(read))
         if old.size:
             verify_consistency(old.size, cp.size, proof, old.root_hash, cp.root_hash)
-    except ProofError as e:
-        raise AuditError(name, f"not consistent with checkpoint (size {old.size} -> "
-                         f"{cp.size}): {e}") from None
+    except (ProofError, MissingTileError) as e:
+        raise LogError(name, f"not consistent with checkpoint (size {old.size} -> "
+                       f"{cp.size}): {e}") from None
     return old
-

@@ -28,32 +28,40 @@ def encode_bundle(entries: Sequence[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def decode_bundle(data: bytes) -> list[bytes]:
-    """Split a bundle into its entries; ValueError on truncation or trailing bytes."""
+def decode_bundle(data: bytes, most: int | None = None) -> list[bytes]:
+    """Split a bundle into its entries; ValueError on truncation or trailing bytes, or
+    (with ``most``) on more than ``most`` entries, found before splitting any further."""
     entries: list[bytes] = []
+    append = entries.append
     pos, end = 0, len(data)
+    data = bytes(data)
     while pos < end:
+        if most is not None and len(entries) == most:
+            raise ValueError(f"more than {most} entries")
         if pos + 2 > end:
             raise ValueError(f"truncated length prefix at byte {pos}")
-        n = int.from_bytes(data[pos:pos + 2], "big")
+        n = data[pos] << 8 | data[pos + 1]
         pos += 2
         if pos + n > end:
             raise ValueError(f"truncated entry at byte {pos}")
-        entries.append(bytes(data[pos:pos + n]))
+        append(data[pos:pos + n])
         pos += n
     return entries
 
 
-def gunzip(data: bytes) -> bytes:
-    """The content of one gzip member, unpacked no further than any log file can be (a
-    small file from an untrusted copy must not unpack into gigabytes); ValueError else."""
+def gunzip(data: bytes, limit: int = LARGEST_FILE) -> bytes:
+    """The content of one gzip member, unpacked no further than ``limit`` bytes (by
+    default, any log file; a small file from an untrusted copy must not unpack into
+    gigabytes); ValueError else."""
     inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header and trailer
     try:
-        out = inflate.decompress(data, LARGEST_FILE)
+        out = inflate.decompress(data, limit)
     except zlib.error as e:
         raise ValueError(f"bad gzip data: {e}") from None
-    if inflate.unconsumed_tail:
-        raise ValueError("gzip data larger than any log file")
+    if inflate.unconsumed_tail or (len(out) == limit and not inflate.eof
+                                   and inflate.decompress(b"", 1)):
+        raise ValueError("gzip data larger than any log file" if limit == LARGEST_FILE
+                         else f"gzip data larger than the {limit} bytes the file can hold")
     if not inflate.eof or inflate.unused_data:
         raise ValueError("bad gzip data: truncated or followed by other bytes")
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import binascii
 import datetime
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -56,8 +57,11 @@ __all__ = [
     "RevocationEntry",
     "check_published_name",
     "commitment",
+    "declaration_key",
+    "declaration_keys",
     "encode_declaration",
     "encode_entry",
+    "key_organizations",
     "name_commitment",
     "parse_entry",
     "person_line",
@@ -355,6 +359,72 @@ def parse_entry(data: bytes) -> Entry:
     if encode_entry(entry) != data:
         raise EntryError("entry is not canonical")
     return entry
+
+
+# One canonical declaration, as one regular expression over its bytes: what parse_entry
+# accepts (and re-encodes to the same bytes), except that the date must still be a real
+# day (:func:`declaration_fields`). Every part is as strict as the encoder: decimals of at
+# most 18 digits without leading zeros, tokens of at most 64 characters, organizations a
+# non-empty subset in order, 1-50 persons, canonical base64 of 32 bytes (its last
+# character before the padding carries 4 bits, the 2 spare bits zero).
+_B64_32 = rb"[A-Za-z0-9+/]{42}+[AEIMQUYcgkosw048]="
+_TOKEN_64 = rb"(?=[a-z0-9-]{1,64}+[ \n])[a-z0-9]++(?:-[a-z0-9]++)*+"
+_ORGS_FIELD = rb"(?>party(?:,league)?(?:,pioneers)?|league(?:,pioneers)?|pioneers)"
+def _person_line(organizations: bytes) -> bytes:
+    return (rb"person " + organizations + rb" (?:real|alias) (?:" + _TOKEN_64
+            + rb"|overseas:[A-Z]{2}|-) (?:" + _TOKEN_64 + rb"|-) " + _B64_32 + rb"\n")
+
+
+# The organizations of the first three persons are groups of their own, so that the
+# match's groups are already what a tally needs of most declarations; the lines of any
+# further persons are the last group. Possessive quantifiers and atomic groups: nothing
+# here needs backtracking, and not recording where to go back makes a match faster.
+_PERSONS = (_person_line(rb"(" + _ORGS_FIELD + rb")") + rb"(?:"
+            + _person_line(rb"(" + _ORGS_FIELD + rb")") + rb"(?:"
+            + _person_line(rb"(" + _ORGS_FIELD + rb")") + rb"((?:"
+            + _person_line(_ORGS_FIELD) + rb"){0,%d}+))?+)?+" % (MAX_PERSONS - 3))
+_DECLARATION = re.compile(
+    VERSION.encode() + rb" declaration\nserial (?:0|[1-9][0-9]{0,17}+)\n"
+    rb"date ([0-9]{4}-[0-9]{2}-[0-9]{2})\nchannel (" + _TOKEN_64 + rb")\n" + _PERSONS
+    + rb"statement (?:" + _B64_32 + rb"|-)\nprivate " + _B64_32 + rb"\n")
+_ORGS_OF_PERSONS = re.compile(rb"person ([a-z,]+) ")
+
+DeclarationKey = tuple["bytes | None", ...]
+
+
+def declaration_key(data: bytes) -> DeclarationKey | None:
+    """What a tally needs of a declaration entry, checked by one match of its canonical
+    form without building any object: ``(date, channel, organizations of each person…)``
+    as bytes, with None or ``b""`` in places where there are fewer than three persons
+    (alike declarations have equal keys). None if ``data`` is not a canonical
+    declaration in that form: :func:`parse_entry` then decides, and names the fault. The
+    date is only of the form ``YYYY-MM-DD``: the caller must still check that it is a
+    real day (``datetime.date.fromisoformat``), as parse_entry does.
+    """
+    if len(data) > MAX_ENTRY_SIZE:
+        return None
+    m = _DECLARATION.fullmatch(data)
+    if m is None:
+        return None
+    key = m.groups()
+    if key[5]:  # more than three persons
+        return (*key[:5], *_ORGS_OF_PERSONS.findall(key[5]))
+    return key
+
+
+def declaration_keys(entries: list[bytes]) -> list[DeclarationKey | None]:
+    """:func:`declaration_key` of each entry (of a bundle: at most 65,535 bytes each)."""
+    fullmatch = _DECLARATION.fullmatch
+    keys = [m.groups() if (m := fullmatch(e)) else None for e in entries]
+    for k, key in enumerate(keys):
+        if key is not None and key[5]:  # more than three persons: rare
+            keys[k] = (*key[:5], *_ORGS_OF_PERSONS.findall(key[5]))
+    return keys
+
+
+def key_organizations(key: DeclarationKey) -> list[bytes]:
+    """The organizations field of each person of a :func:`declaration_key`."""
+    return [orgs for orgs in key[2:] if orgs]
 
 
 _TALLY_NAMES = ("Delta", "DayTally", "Tally", "TallyChecker", "tally_delta")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-__all__ = ["EMPTY_ROOT", "leaf_hash", "node_hash", "root_from_leaf_hashes", "split_point"]
+__all__ = ["EMPTY_ROOT", "leaf_hash", "leaf_hashes", "node_hash", "perfect_root",
+           "root_from_leaf_hashes", "split_point"]
 
 EMPTY_ROOT: bytes = hashlib.sha256(b"").digest()
 
@@ -18,6 +19,25 @@ EMPTY_ROOT: bytes = hashlib.sha256(b"").digest()
 def leaf_hash(entry: bytes) -> bytes:
     """Return the RFC 6962 leaf hash SHA-256(0x00 ‖ entry)."""
     return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def leaf_hashes(entries: Sequence[bytes]) -> bytes:
+    """Return the leaf hashes of ``entries``, concatenated (a level-0 tile's bytes)."""
+    sha256 = hashlib.sha256
+    return b"".join([sha256(b"\x00" + e).digest() for e in entries])
+
+
+def perfect_root(hashes: bytes) -> bytes:
+    """Return the root of the perfect tree over concatenated 32-byte hashes (2**k of
+    them, k ≥ 0): each level hashed at once from the bytes of the level below."""
+    count = len(hashes) // 32
+    if count == 0 or count & (count - 1) or len(hashes) % 32:
+        raise ValueError("perfect_root needs 2**k concatenated 32-byte hashes")
+    sha256 = hashlib.sha256
+    while len(hashes) > 32:
+        hashes = b"".join([sha256(b"\x01" + hashes[i:i + 64]).digest()
+                           for i in range(0, len(hashes), 64)])
+    return hashes
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:

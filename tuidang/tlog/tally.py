@@ -81,23 +81,38 @@ class Tally:
     by_day: dict[datetime.date, DayTally] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
 
-    def apply_delta(self, d: Delta) -> None:
-        """Add one entry's delta to the totals, its day and its channel."""
-        self.entries += 1
-        self.revocations += d.revocation
-        self.declarations += d.declarations
-        self.persons += d.persons
-        self.party += d.party
-        self.league += d.league
-        self.pioneers += d.pioneers
+    def apply_delta(self, d: Delta, times: int = 1) -> None:
+        """Add one entry's delta to the totals, its day and its channel (``times`` entries
+        with the same delta: the auditor counts alike declarations together)."""
+        self.entries += times
+        self.revocations += d.revocation * times
+        self.declarations += d.declarations * times
+        self.persons += d.persons * times
+        self.party += d.party * times
+        self.league += d.league * times
+        self.pioneers += d.pioneers * times
         day = self.by_day.setdefault(d.day, DayTally())
-        day.declarations += d.declarations
-        day.persons += d.persons
-        day.party += d.party
-        day.league += d.league
-        day.pioneers += d.pioneers
-        day.by_channel[d.channel] = day.by_channel.get(d.channel, 0) + d.persons
-        self.by_channel[d.channel] = self.by_channel.get(d.channel, 0) + d.persons
+        day.declarations += d.declarations * times
+        day.persons += d.persons * times
+        day.party += d.party * times
+        day.league += d.league * times
+        day.pioneers += d.pioneers * times
+        day.by_channel[d.channel] = day.by_channel.get(d.channel, 0) + d.persons * times
+        self.by_channel[d.channel] = self.by_channel.get(d.channel, 0) + d.persons * times
+
+    def merge(self, other: Tally) -> None:
+        """Add the tally of the entries that follow this tally's (another range of a log)."""
+        self.entries += other.entries
+        for f in _FIELDS:
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+        for date, theirs in other.by_day.items():
+            day = self.by_day.setdefault(date, DayTally())
+            for f in ("declarations", "persons", "party", "league", "pioneers"):
+                setattr(day, f, getattr(day, f) + getattr(theirs, f))
+            for channel, n in theirs.by_channel.items():
+                day.by_channel[channel] = day.by_channel.get(channel, 0) + n
+        for channel, n in other.by_channel.items():
+            self.by_channel[channel] = self.by_channel.get(channel, 0) + n
 
     def apply(self, entry: Entry) -> Delta:
         """Apply an entry; return its delta."""

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .hashing import node_hash
+from .hashing import node_hash, perfect_root
 from .proof import NodeReader, tree_root
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "tile_root",
     "tile_width",
     "tiles_for_size",
+    "walk_level",
 ]
 
 TILE_HEIGHT = 8
@@ -119,13 +120,19 @@ def tile_width(size: int, level: int, index: int) -> int:
     return 0
 
 
-def _level_tiles(size: int, level: int, entries: bool) -> list[TileRef]:
+def walk_level(size: int, level: int, entries: bool = False) -> Iterator[TileRef]:
+    """Yield the tiles of one level (or the entry bundles) of a tree of ``size``, in
+    order, one at a time: a size claimed by an untrusted checkpoint lists nothing."""
     count = size >> (TILE_HEIGHT * level)
     full, partial = divmod(count, TILE_WIDTH)
-    refs = [TileRef(level, n, TILE_WIDTH, entries) for n in range(full)]
+    for n in range(full):
+        yield TileRef(level, n, TILE_WIDTH, entries)
     if partial:
-        refs.append(TileRef(level, full, partial, entries))
-    return refs
+        yield TileRef(level, full, partial, entries)
+
+
+def _level_tiles(size: int, level: int, entries: bool) -> list[TileRef]:
+    return list(walk_level(size, level, entries))
 
 
 def tiles_for_size(size: int) -> list[TileRef]:
@@ -157,7 +164,7 @@ def tile_root(data: bytes) -> bytes:
     """Return the hash one level up of a full tile (256 hashes): its perfect-tree root."""
     if len(data) != TILE_WIDTH * HASH_SIZE:
         raise ValueError("tile_root needs a full tile")
-    return _combine(_split(data))
+    return perfect_root(data)
 
 
 def node_reader_from_tiles(read_tile: TileReader, cache_tiles: int = 64) -> NodeReader:

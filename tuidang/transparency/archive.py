@@ -24,8 +24,6 @@ import contextlib
 import contextvars
 import logging
 import os
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -33,8 +31,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import QuerySet
 
+from tuidang.tlog import fetch as tlog_fetch
 from tuidang.tlog import tiles as tlog_tiles
 from tuidang.tlog.bundle import LARGEST_FILE, decode_bundle, gunzip
+from tuidang.tlog.failure import AuditError
 from tuidang.tlog.hashing import leaf_hash
 from tuidang.transparency.models import EntryBundle, Tile
 
@@ -85,25 +85,21 @@ def _gunzip(where: object, data: bytes) -> bytes:
 
 def _read(directory: Path, index: int) -> bytes:
     path = bundle_path(directory, index)
-    try:
-        return _gunzip(path, path.read_bytes())
-    except OSError as exc:
-        raise ArchiveError(f"{path}: {exc}") from None
+    try:  # a regular file no larger than a packed bundle can be, as the auditor reads it
+        return _gunzip(path, tlog_fetch.read_local(str(path), tlog_fetch.gzip_limit(LARGEST_FILE)))
+    except AuditError as exc:
+        raise ArchiveError(f"{path}: {exc.message}") from None
 
 
 def _fetch(base_url: str, index: int) -> bytes:
-    url = base_url + _entries_path(index)
-    request = urllib.request.Request(url, headers={  # noqa: S310 (http or https: settings)
-        "Accept-Encoding": "gzip", "User-Agent": "tuidang", FETCH_HEADER: "1"})
+    """The bundle from the archive's URL, read as the auditor reads a mirror: bounded in
+    bytes and time, redirects within the same origin only (tuidang.tlog.fetch)."""
+    source = tlog_fetch.Source(base_url, timeout=FETCH_TIMEOUT, deadline=FETCH_TIMEOUT,
+                               user_agent="tuidang", headers={FETCH_HEADER: "1"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-            data = response.read(LARGEST_FILE + 1)
-    except (urllib.error.URLError, OSError) as exc:
-        raise ArchiveError(f"{url}: {exc}") from None
-    if len(data) > LARGEST_FILE:
-        raise ArchiveError(f"{url}: larger than any entry bundle")
-    return _gunzip(url, data) if encoding in ("gzip", "x-gzip") else data
+        return source.fetch(_entries_path(index))
+    except AuditError as exc:
+        raise ArchiveError(f"{source.location}{exc.path}: {exc.message}") from None
 
 
 def _bundle(index: int) -> bytes:

@@ -8,7 +8,10 @@ no address, path or time is written anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import socket
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tuidang.tlog.addcheckpoint import MAX_BODY
@@ -18,6 +21,9 @@ from .core import TEXT, Reply, Witness
 __all__ = ["make_server"]
 
 IDLE_TIMEOUT = 30  # seconds a kept-alive connection may stay silent
+# Seconds to send one request (line, headers, body) beyond the idle wait for it: a client
+# dripping a byte every few seconds is cut off, not served for hours.
+REQUEST_DEADLINE = 10
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -25,12 +31,28 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "tuidang-witness"
     sys_version = ""
     timeout = IDLE_TIMEOUT
+    _timer: threading.Timer  # cuts off a request not sent in time
     witness: Witness
     prefix: str
     origins: dict[str, str]  # origin hash → origin
 
     def log_message(self, format: str, *args: object) -> None:
         """No request is logged (the base class would write the client's address)."""
+
+    def handle_one_request(self) -> None:
+        """One request, read whole within IDLE_TIMEOUT + REQUEST_DEADLINE seconds."""
+        self._timer = threading.Timer(IDLE_TIMEOUT + REQUEST_DEADLINE, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._timer.cancel()
+
+    def _cut(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, reply: Reply, allow: str = "") -> None:
         self.send_response(reply.status)
@@ -61,9 +83,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(413, "request too large")
             return
         body = self.rfile.read(int(length))
+        self._timer.cancel()  # read in time: the answer may take what it takes
+        if len(body) < int(length):  # cut off, or the client gave up: nothing to answer
+            self.close_connection = True
+            return
         self._send(self.witness.add_checkpoint(body))
 
     def do_GET(self) -> None:
+        self._timer.cancel()
         if self.path == self.prefix + "add-checkpoint":
             self._refuse(405, "add-checkpoint is a POST", "POST")
             return
