@@ -15,12 +15,14 @@ import secrets
 import shlex
 import shutil
 import signal
+import socket
 import ssl
 import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -174,6 +176,31 @@ def install(prefix: Path, app: Path, db: str, ports: dict[str, int]) -> str:
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
+def tor_in_front_of(onion_port: int) -> int:
+    """A port that plays tor's part for the onion listener: each connection is passed on
+    with the PROXY protocol line tor sends (``HiddenServiceExportCircuitID haproxy``)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        with source, sink:
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def serve() -> None:
+        circuit = 0
+        while True:
+            visitor, _ = listener.accept()
+            circuit += 1
+            upstream = socket.create_connection(("127.0.0.1", onion_port))
+            upstream.sendall(f"PROXY TCP6 fc00:dead:beef:4dad::{circuit:x} ::1 "
+                             f"{circuit} {onion_port}\r\n".encode())
+            threading.Thread(target=pipe, args=(visitor, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, visitor), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1]
+
+
 def make_onion_address(prefix: Path) -> None:
     """What `systemctl reload tor` does on the real machine: tor makes the address."""
     tor = need("tor")
@@ -272,7 +299,7 @@ def test_it_installs_as_documented_and_serves_an_auditable_declaration(scratch_r
     proxy = subprocess.Popen([nginx, "-c", str(main), "-g", "daemon off;"],
                              start_new_session=True)
     clearnet = Visitor(f"https://localhost:{ports['https']}")
-    onion_server = f"http://localhost:{ports['onion']}"
+    onion_server = f"http://localhost:{tor_in_front_of(ports['onion'])}"
     try:
         wait_for(f"{onion_server}/count.json", timeout=60)
         # Static files from this machine's disk, read by nginx's own user.
