@@ -8,6 +8,7 @@ virtualenv of its own that the service user can run (the test's own interpreter 
 in a directory only root may enter): the shared virtualenv's packages on its path.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -182,9 +183,24 @@ def tor_in_front_of(onion_port: int) -> int:
     listener = socket.create_server(("127.0.0.1", 0))
 
     def pipe(source: socket.socket, sink: socket.socket) -> None:
-        with source, sink:
+        try:
             while data := source.recv(65536):
                 sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+    def relay(visitor: socket.socket, upstream: socket.socket) -> None:
+        # Both directions end before either socket is closed, so no thread reads a
+        # descriptor another has closed (and the system may have given to someone else).
+        back = threading.Thread(target=pipe, args=(upstream, visitor), daemon=True)
+        back.start()
+        pipe(visitor, upstream)
+        back.join()
+        visitor.close()
+        upstream.close()
 
     def serve() -> None:
         circuit = 0
@@ -194,8 +210,7 @@ def tor_in_front_of(onion_port: int) -> int:
             upstream = socket.create_connection(("127.0.0.1", onion_port))
             upstream.sendall(f"PROXY TCP6 fc00:dead:beef:4dad::{circuit:x} ::1 "
                              f"{circuit} {onion_port}\r\n".encode())
-            threading.Thread(target=pipe, args=(visitor, upstream), daemon=True).start()
-            threading.Thread(target=pipe, args=(upstream, visitor), daemon=True).start()
+            threading.Thread(target=relay, args=(visitor, upstream), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     return listener.getsockname()[1]
