@@ -28,7 +28,12 @@ NAME_LOCALES = {"zh_Hans_CN": "zh_Hans", "zh_Hant_TW": "zh_Hant"}
 
 
 def _names_locale(language: str | None) -> Locale:
-    tag = babel_locale(language)
+    return _parsed(babel_locale(language))
+
+
+# A statements page names a country on every card: parse each locale once, not per card.
+@functools.cache
+def _parsed(tag: str) -> Locale:
     return Locale.parse(NAME_LOCALES.get(tag, tag))
 
 
